@@ -1,0 +1,339 @@
+package io.edgemanifest.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One real {@code consul agent -dev} server: its own datacenter, on free loopback ports, as a child
+ * process. It can be stopped and started again on the same ports (a dev agent keeps its state in
+ * memory, so a restart is a Consul that forgot everything — exactly what self-healing must survive).
+ *
+ * <p>No orphans: the agent runs under a tiny shell guard that kills it when this JVM's end of the
+ * guard's stdin pipe closes — on {@link #close()}, on normal JVM exit, and also when the JVM is
+ * killed with {@code -9}, where no shutdown hook runs.
+ */
+public final class ConsulAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsulAgent.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Set<ConsulAgent> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ConsulAgent::close), "consul-agent-reaper"));
+    }
+
+    /**
+     * Kills the agent when the guard's stdin reaches EOF (our JVM closed it or died), and passes on
+     * the agent's exit status otherwise. {@code $1} is the pid file, the rest is the command.
+     */
+    private static final String GUARD = """
+            pidfile="$1"; shift
+            "$@" </dev/null &
+            c=$!
+            echo "$c" > "$pidfile"
+            { cat >/dev/null; kill -KILL "$c" 2>/dev/null; } &
+            wait "$c"
+            """;
+
+    private final String datacenter;
+    private final String node;
+    private final Path binary;
+    private final Path logFile;
+    private final Ports ports;
+    private final Supplier<List<String>> wanPeers;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Path workDir;
+    private Process guard;
+    private long consulPid = -1;
+
+    /** Ports the agent listens on, all on 127.0.0.1. */
+    public record Ports(int http, int serfLan, int serfWan, int server, int grpc) {
+        static Ports allocate() {
+            return new Ports(FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next());
+        }
+    }
+
+    /**
+     * @param wanPeers the Serf WAN addresses of the other datacenters, asked at every start, so a
+     *                 restarted agent rejoins the WAN pool by itself
+     */
+    ConsulAgent(String datacenter, Path binary, Path logDir, Supplier<List<String>> wanPeers) {
+        this.datacenter = requireName(datacenter);
+        this.node = "consul-" + datacenter;
+        this.binary = binary;
+        this.logFile = logDir.resolve(datacenter + "-" + Instant.now().toEpochMilli() + ".log");
+        this.ports = Ports.allocate();
+        this.wanPeers = wanPeers;
+    }
+
+    /** A single stand-alone datacenter, using the binary found by {@link ConsulBinary#locate()}. */
+    public static ConsulAgent create(String datacenter) {
+        return new ConsulAgent(datacenter, ConsulBinary.locate(), defaultLogDir(), List::of);
+    }
+
+    static Path defaultLogDir() {
+        String configured = System.getProperty("edge.test.logDir");
+        return configured != null ? Paths.get(configured) : Paths.get("target", "consul-logs");
+    }
+
+    private static String requireName(String name) {
+        if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw new IllegalArgumentException("datacenter name must be lower-case letters, digits and '-': " + name);
+        }
+        return name;
+    }
+
+    public String datacenter() {
+        return datacenter;
+    }
+
+    public String nodeName() {
+        return node;
+    }
+
+    public Ports ports() {
+        return ports;
+    }
+
+    /** Base URL of the HTTP API, e.g. {@code http://127.0.0.1:18500}. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + ports.http();
+    }
+
+    public String serfWanAddress() {
+        return "127.0.0.1:" + ports.serfWan();
+    }
+
+    public Path logFile() {
+        return logFile;
+    }
+
+    public synchronized boolean isRunning() {
+        return guard != null && guard.isAlive();
+    }
+
+    /** Starts the agent and returns once it has a leader and its own node is registered and healthy. */
+    public synchronized ConsulAgent start() {
+        if (isRunning()) {
+            return this;
+        }
+        try {
+            Files.createDirectories(logFile.getParent());
+            workDir = Files.createTempDirectory("edge-consul-" + datacenter + "-");
+            Path config = workDir.resolve("agent.json");
+            Files.writeString(config, configJson(wanPeers.get()));
+            List<String> command = new ArrayList<>(List.of("sh", "-c", GUARD, "consul-guard",
+                    workDir.resolve("consul.pid").toString(), binary.toString(), "agent", "-dev",
+                    "-datacenter", datacenter, "-node", node, "-config-file", config.toString()));
+            guard = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+            LIVE.add(this);
+            log.info("starting consul datacenter {} (http {}, serf wan {}), log {}", datacenter, ports.http(),
+                    ports.serfWan(), logFile);
+            awaitReady();
+            consulPid = Long.parseLong(Files.readString(workDir.resolve("consul.pid")).trim());
+            return this;
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot start consul for datacenter " + datacenter, e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private String configJson(List<String> peers) {
+        String join = peers.stream().map(p -> "\"" + p + "\"").collect(Collectors.joining(","));
+        return """
+                {
+                  "bind_addr": "127.0.0.1",
+                  "client_addr": "127.0.0.1",
+                  "advertise_addr": "127.0.0.1",
+                  "advertise_addr_wan": "127.0.0.1",
+                  "disable_update_check": true,
+                  "retry_join_wan": [%s],
+                  "retry_interval_wan": "1s",
+                  "ports": {"http": %d, "https": -1, "dns": -1, "serf_lan": %d, "serf_wan": %d, "server": %d, "grpc": %d}
+                }
+                """.formatted(join, ports.http(), ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
+    }
+
+    private void awaitReady() {
+        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        String lastState = "not answering";
+        while (Instant.now().isBefore(deadline)) {
+            if (!guard.isAlive()) {
+                throw new IllegalStateException("consul for datacenter " + datacenter + " exited with "
+                        + guard.exitValue() + " during start; last lines of " + logFile + ":\n" + tail(20));
+            }
+            Optional<String> leader = get("/v1/status/leader");
+            if (leader.isPresent() && leader.get().contains(":")) {
+                // Sessions bound to serfHealth need the agent's own node registered and passing.
+                Optional<String> health = get("/v1/health/node/" + node);
+                if (health.isPresent() && health.get().contains("\"serfHealth\"") && health.get().contains("passing")) {
+                    return;
+                }
+                lastState = "leader elected, node not yet registered";
+            } else if (leader.isPresent()) {
+                lastState = "no leader yet";
+            }
+            pause(Duration.ofMillis(100));
+        }
+        throw new IllegalStateException("consul for datacenter " + datacenter + " not ready after "
+                + READY_TIMEOUT.toSeconds() + " s (" + lastState + "); log " + logFile);
+    }
+
+    /** GET on the agent's HTTP API; empty when it does not answer 200. */
+    public Optional<String> get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(httpUrl() + path)).timeout(Duration.ofSeconds(5)).GET().build());
+    }
+
+    /** PUT on the agent's HTTP API; empty when it does not answer 200. */
+    public Optional<String> put(String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create(httpUrl() + path)).timeout(Duration.ofSeconds(10))
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    private Optional<String> send(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? Optional.of(response.body()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** Joins this agent to another datacenter's Serf WAN pool. */
+    public void joinWan(ConsulAgent other) {
+        if (put("/v1/agent/join/" + other.serfWanAddress() + "?wan=1", "").isEmpty()) {
+            throw new IllegalStateException("datacenter " + datacenter + " could not WAN-join " + other.datacenter);
+        }
+    }
+
+    /** Datacenters this agent knows through the WAN pool (raw JSON array). */
+    public String datacenters() {
+        return get("/v1/catalog/datacenters").orElse("[]");
+    }
+
+    /**
+     * Stops the agent the way an operator or a crash would: SIGTERM (no graceful leave, as for a
+     * server), SIGKILL if it has not gone after 10 s. Ports stay reserved for {@link #start()}.
+     */
+    public synchronized void stop() {
+        terminate(false);
+    }
+
+    /** Kills the agent with SIGKILL, as a power cut would. */
+    public synchronized void kill() {
+        terminate(true);
+    }
+
+    private void terminate(boolean forcibly) {
+        if (guard == null) {
+            return;
+        }
+        Optional<ProcessHandle> consul = consulPid > 0 ? ProcessHandle.of(consulPid) : Optional.empty();
+        consul.ifPresent(p -> {
+            if (forcibly) {
+                p.destroyForcibly();
+            } else {
+                p.destroy();
+            }
+        });
+        try {
+            if (!guard.waitFor(10, TimeUnit.SECONDS)) {
+                consul.ifPresent(ProcessHandle::destroyForcibly);
+                guard.descendants().forEach(ProcessHandle::destroyForcibly);
+            }
+            // Closing stdin ends the guard's watcher (and kills consul if it is somehow still there).
+            guard.getOutputStream().close();
+            guard.descendants().forEach(ProcessHandle::destroyForcibly);
+            guard.destroyForcibly();
+            guard.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            log.debug("closing consul guard stdin for {}", datacenter, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (consul.isPresent() && consul.get().isAlive()) {
+            log.warn("consul pid {} for datacenter {} still alive after kill", consulPid, datacenter);
+        }
+        guard = null;
+        consulPid = -1;
+        deleteWorkDir();
+    }
+
+    @Override
+    public synchronized void close() {
+        terminate(true);
+        LIVE.remove(this);
+    }
+
+    /** The pid of the consul process itself, for tests that check nothing is left behind. */
+    public synchronized long pid() {
+        return consulPid;
+    }
+
+    private void deleteWorkDir() {
+        if (workDir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            log.debug("cannot delete {}", workDir, e);
+        }
+        workDir = null;
+    }
+
+    private String tail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    static void pause(Duration duration) {
+        try {
+            // Polling an external process that offers no push notification of readiness.
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "consul[" + datacenter + " @ " + httpUrl() + "]";
+    }
+}

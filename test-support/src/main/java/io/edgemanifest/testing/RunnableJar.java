@@ -1,0 +1,82 @@
+package io.edgemanifest.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+
+/** A module's self-contained jar ({@code target/<module>.jar}), run as a real process. */
+public final class RunnableJar {
+
+    private final Path jar;
+
+    private RunnableJar(Path jar) {
+        this.jar = jar;
+    }
+
+    /** The jar of {@code module}, looked up from the module's directory or the project root. */
+    public static RunnableJar of(String module) {
+        Path here = Paths.get(System.getProperty("user.dir"));
+        for (Path candidate : List.of(here.resolve("target").resolve(module + ".jar"),
+                here.resolve(module).resolve("target").resolve(module + ".jar"),
+                here.resolveSibling(module).resolve("target").resolve(module + ".jar"))) {
+            if (Files.isRegularFile(candidate)) {
+                return new RunnableJar(candidate);
+            }
+        }
+        throw new IllegalStateException("no runnable jar for " + module + " (build it with ./edge build)");
+    }
+
+    public Path path() {
+        return jar;
+    }
+
+    /** Runs {@code java -jar <jar> args...} to completion (60 s at most). */
+    public Result run(String... args) {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(jar + " did not exit within 60 s");
+            }
+            return new Result(process.exitValue(), output);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The provider class names listed in {@code META-INF/services/<service>} inside the jar. */
+    public List<String> serviceProviders(String service) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            ZipEntry entry = file.getEntry("META-INF/services/" + service);
+            if (entry == null) {
+                return List.of();
+            }
+            String text = new String(file.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8);
+            return text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The java launcher of the JVM running the tests. */
+    public static String javaBinary() {
+        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    public record Result(int exitCode, String output) {
+    }
+}

@@ -47,13 +47,15 @@ public final class ConsulAgent implements AutoCloseable {
     /**
      * Kills the agent when the guard's stdin reaches EOF (our JVM closed it or died), and passes on
      * the agent's exit status otherwise. {@code $1} is the pid file, the rest is the command.
+     * stdin goes through fd 3 because a non-interactive shell gives background jobs /dev/null.
      */
     private static final String GUARD = """
             pidfile="$1"; shift
-            "$@" </dev/null &
+            exec 3<&0
+            "$@" </dev/null 3<&- &
             c=$!
             echo "$c" > "$pidfile"
-            { cat >/dev/null; kill -KILL "$c" 2>/dev/null; } &
+            { cat <&3 >/dev/null; kill -KILL "$c" 2>/dev/null; } &
             wait "$c"
             """;
 

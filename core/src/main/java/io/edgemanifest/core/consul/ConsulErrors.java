@@ -1,0 +1,45 @@
+package io.edgemanifest.core.consul;
+
+import java.io.IOException;
+import org.kiwiproject.consul.ConsulException;
+import org.kiwiproject.consul.NotRegisteredException;
+
+/** Tells apart the ways a Consul call fails, because each calls for a different remedy. */
+public final class ConsulErrors {
+
+    private ConsulErrors() {
+    }
+
+    /** Consul did not answer at all (down, restarting, network): retry with back-off. */
+    public static boolean isUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return true;
+            }
+            if (t instanceof ConsulException ce && (ce.getCode() == 502 || ce.getCode() == 503 || ce.getCode() == 504)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The agent does not know our check: it restarted and lost its state (Consul 1.8 answers 500
+     * "CheckID ... does not have associated TTL", newer ones 404 "Unknown check").
+     */
+    public static boolean isUnknownCheck(Throwable e) {
+        if (e instanceof NotRegisteredException) {
+            return true;
+        }
+        String message = String.valueOf(e.getMessage());
+        return e instanceof ConsulException
+                && (message.contains("does not have associated TTL") || message.contains("Unknown check")
+                || message.contains("unknown check"));
+    }
+
+    /** Consul refused a session because a check it is bound to is critical (or unknown). */
+    public static boolean isCheckNotPassing(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        return e instanceof ConsulException && (message.contains("critical") || message.contains("Missing check"));
+    }
+}

@@ -1,0 +1,371 @@
+package io.edgemanifest.core.presence;
+
+import io.edgemanifest.core.cli.Durations;
+import io.edgemanifest.core.consul.ConsulErrors;
+import io.edgemanifest.core.node.NodeRecord;
+import io.edgemanifest.core.node.NodeRecords;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
+import org.kiwiproject.consul.model.agent.ImmutableRegistration;
+import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.kv.Value;
+import org.kiwiproject.consul.model.session.ImmutableSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Presence} loop. Every tick runs under one lock, so a node never races itself; ticks of
+ * different nodes share the scheduler. A tick is one request in the steady state (the heartbeat),
+ * plus one GET every verify interval and a write only when the record changed.
+ */
+final class ConsulPresence implements Presence {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsulPresence.class);
+
+    private final PresenceConfig config;
+    private final Consul consul;
+    private final ScheduledExecutorService scheduler;
+    private final String id;
+    private final String serviceName;
+    private final String checkId;
+    private final String key;
+    private final Backoff backoff;
+    private final List<Consumer<PresenceState>> listeners = new CopyOnWriteArrayList<>();
+    private final Object lock = new Object();
+
+    // Guarded by lock.
+    private NodeRecord desired;
+    private Map<String, String> registeredMeta;
+    private String writtenJson;
+    private String sessionId;
+    private String datacenter;
+    private boolean registered;
+    private boolean closed;
+    private Instant nextVerify = Instant.MIN;
+    private ScheduledFuture<?> nextTick;
+    private String lastProblem;
+
+    private volatile PresenceState state = PresenceState.STARTING;
+    private volatile Instant lastAnswer = Instant.now();
+
+    ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.desired = Objects.requireNonNull(record, "record");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.consul = config.endpoint().client();
+        this.id = record.id();
+        this.serviceName = record.kind().serviceName();
+        this.checkId = "service:" + id;
+        this.key = record.kind().keyOf(id);
+        this.backoff = new Backoff(Duration.ofMillis(100), config.maxBackoff());
+        NodeRecords.toJson(record); // refuse an oversized record before starting, not in the loop
+    }
+
+    @Override
+    public Presence start() {
+        schedule(Duration.ZERO);
+        return this;
+    }
+
+    @Override
+    public void update(UnaryOperator<NodeRecord> change) {
+        synchronized (lock) {
+            NodeRecord next = change.apply(desired);
+            NodeRecords.toJson(next);
+            desired = next;
+        }
+        schedule(Duration.ZERO);
+    }
+
+    @Override
+    public NodeRecord record() {
+        synchronized (lock) {
+            return datacenter == null ? desired : desired.withDatacenter(datacenter);
+        }
+    }
+
+    @Override
+    public PresenceState state() {
+        return state;
+    }
+
+    @Override
+    public Optional<String> datacenter() {
+        synchronized (lock) {
+            return Optional.ofNullable(datacenter);
+        }
+    }
+
+    @Override
+    public Optional<String> sessionId() {
+        synchronized (lock) {
+            return Optional.ofNullable(sessionId);
+        }
+    }
+
+    @Override
+    public Duration unreachableFor() {
+        return state == PresenceState.UNREACHABLE ? Duration.between(lastAnswer, Instant.now()) : Duration.ZERO;
+    }
+
+    @Override
+    public void onStateChange(Consumer<PresenceState> listener) {
+        listeners.add(listener);
+    }
+
+    private void schedule(Duration delay) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (nextTick != null) {
+                nextTick.cancel(false);
+            }
+            nextTick = scheduler.schedule(this::tick, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void tick() {
+        Duration delay;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            try {
+                step();
+                lastAnswer = Instant.now();
+                backoff.reset();
+                lastProblem = null;
+                setState(PresenceState.PRESENT);
+                delay = config.check().tickInterval();
+            } catch (RuntimeException e) {
+                delay = onFailure(e);
+            }
+        }
+        schedule(delay);
+    }
+
+    /** One pass of the life of a node: establish if needed, else beat and verify. */
+    private void step() {
+        if (!registered) {
+            establish();
+            return;
+        }
+        if (config.check() instanceof CheckSpec.Ttl) {
+            try {
+                consul.agentClient().passCheck(checkId);
+            } catch (Exception e) {
+                if (ConsulErrors.isUnknownCheck(e)) {
+                    log.warn("{}: Consul no longer knows check {} (agent restarted?): registering again", id, checkId);
+                    registered = false;
+                    establish();
+                    return;
+                }
+                throw rethrow(e);
+            }
+        }
+        if (!desired.serviceMeta().equals(registeredMeta)) {
+            register();
+        }
+        String json = NodeRecords.toJson(desired.withDatacenter(datacenter));
+        if (!json.equals(writtenJson) || !Instant.now().isBefore(nextVerify)) {
+            verifyAndWrite();
+        }
+    }
+
+    private void establish() {
+        if (datacenter == null) {
+            datacenter = consul.agentClient().getAgent().getConfig().getDatacenter();
+        }
+        register();
+        if (config.check() instanceof CheckSpec.Ttl) {
+            // A critical check refuses a session: the first heartbeat must come before the session.
+            passOrThrow();
+        }
+        writtenJson = null;
+        verifyAndWrite();
+        registered = true;
+        log.info("{}: present in datacenter {} as {} (session {})", id, datacenter, key, sessionId);
+    }
+
+    private void passOrThrow() {
+        try {
+            consul.agentClient().passCheck(checkId);
+        } catch (Exception e) {
+            throw rethrow(e);
+        }
+    }
+
+    private void register() {
+        Map<String, String> meta = desired.serviceMeta();
+        consul.agentClient().register(ImmutableRegistration.builder()
+                .id(id)
+                .name(serviceName)
+                .meta(meta)
+                .check(regCheck())
+                .build());
+        registeredMeta = meta;
+    }
+
+    private Registration.RegCheck regCheck() {
+        String deregisterAfter = Durations.format(config.deregisterCriticalAfter());
+        if (config.check() instanceof CheckSpec.Ttl ttl) {
+            return ImmutableRegCheck.builder()
+                    .ttl(Durations.format(ttl.ttl()))
+                    .deregisterCriticalServiceAfter(deregisterAfter)
+                    .build();
+        }
+        CheckSpec.Grpc grpc = (CheckSpec.Grpc) config.check();
+        return ImmutableRegCheck.builder()
+                .grpc(grpc.address())
+                .interval(Durations.format(grpc.interval()))
+                .timeout(Durations.format(grpc.timeout()))
+                .deregisterCriticalServiceAfter(deregisterAfter)
+                .build();
+    }
+
+    /**
+     * Makes sure our key holds our record under our live session: creates a session if ours is
+     * gone, destroys a stale one that still holds our key (an earlier run of this node — left
+     * alive, its later invalidation would delete the key we are about to write), and acquires.
+     */
+    private void verifyAndWrite() {
+        Optional<Value> current = consul.keyValueClient().getValue(key);
+        String holder = current.flatMap(Value::getSession).orElse(null);
+        if (sessionId != null && !sessionId.equals(holder)
+                && consul.sessionClient().getSessionInfo(sessionId).isEmpty()) {
+            log.warn("{}: session {} is gone (invalidated or destroyed): creating a new one", id, sessionId);
+            sessionId = null;
+        }
+        if (holder != null && !holder.equals(sessionId)) {
+            log.info("{}: {} is held by stale session {}: destroying it", id, key, holder);
+            consul.sessionClient().destroySession(holder);
+        }
+        if (sessionId == null) {
+            sessionId = createSession();
+        }
+        String json = NodeRecords.toJson(desired.withDatacenter(datacenter));
+        String currentValue = current.flatMap(Value::getValueAsString).orElse(null);
+        if (!sessionId.equals(holder) || !json.equals(currentValue)) {
+            if (currentValue != null && sessionId.equals(holder) && NodeRecords.fromJson(currentValue).isEmpty()) {
+                log.warn("{}: {} held a value that is not a node record: overwriting it", id, key);
+            }
+            if (!consul.keyValueClient().acquireLock(key, json, sessionId)) {
+                throw new PresenceException("Consul refused to let session " + sessionId + " acquire " + key);
+            }
+        }
+        writtenJson = json;
+        nextVerify = Instant.now().plus(config.verifyInterval());
+    }
+
+    private String createSession() {
+        return consul.sessionClient().createSession(ImmutableSession.builder()
+                .name(id)
+                .behavior("delete")
+                .lockDelay("0s")
+                .addChecks("serfHealth", checkId)
+                .build()).getId();
+    }
+
+    private Duration onFailure(RuntimeException e) {
+        Duration delay = backoff.next();
+        if (ConsulErrors.isUnreachable(e)) {
+            if (setState(PresenceState.UNREACHABLE)) {
+                log.warn("{}: Consul at {} unreachable ({}): retrying with back-off up to {}", id,
+                        config.endpoint(), rootMessage(e), Durations.format(config.maxBackoff()));
+            }
+            log.debug("{}: still unreachable, retry in {} ms", id, delay.toMillis());
+            return delay;
+        }
+        if (ConsulErrors.isCheckNotPassing(e)) {
+            // gRPC nodes: Consul has not probed us successfully yet; TTL nodes: the check went
+            // critical between pass and session. Either way the check must pass first.
+            registered = false;
+            setState(PresenceState.DEGRADED);
+            log.debug("{}: session refused, check {} not passing yet: retry in {} ms", id, checkId, delay.toMillis());
+            return delay;
+        }
+        registered = false;
+        setState(PresenceState.DEGRADED);
+        String problem = rootMessage(e);
+        if (!problem.equals(lastProblem)) {
+            log.warn("{}: presence step failed, starting over in {} ms", id, delay.toMillis(), e);
+            lastProblem = problem;
+        }
+        return delay;
+    }
+
+    private boolean setState(PresenceState next) {
+        PresenceState previous = state;
+        if (previous == next) {
+            return false;
+        }
+        state = next;
+        if (next == PresenceState.PRESENT && previous != PresenceState.STARTING) {
+            log.info("{}: present again in {} after {}", id, datacenter, previous);
+        }
+        for (Consumer<PresenceState> listener : listeners) {
+            try {
+                listener.accept(next);
+            } catch (RuntimeException e) {
+                log.warn("{}: presence listener failed", id, e);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (nextTick != null) {
+                nextTick.cancel(false);
+            }
+            // Session first: the key vanishes at once, before the service does.
+            if (sessionId != null) {
+                try {
+                    consul.sessionClient().destroySession(sessionId);
+                } catch (RuntimeException e) {
+                    log.warn("{}: could not destroy session {} (it dies with the check): {}", id, sessionId, rootMessage(e));
+                }
+            }
+            try {
+                consul.agentClient().deregister(id);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not deregister (Consul will reap it): {}", id, rootMessage(e));
+            }
+            sessionId = null;
+            registered = false;
+        }
+        setState(PresenceState.CLOSED);
+        consul.destroy();
+        log.info("{}: left datacenter {}", id, datacenter);
+    }
+
+    private static RuntimeException rethrow(Exception e) {
+        return e instanceof RuntimeException re ? re : new PresenceException(e.getMessage(), e);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

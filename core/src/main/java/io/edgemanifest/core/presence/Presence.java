@@ -1,0 +1,52 @@
+package io.edgemanifest.core.presence;
+
+import io.edgemanifest.core.node.NodeRecord;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * Keeps one node present in one Consul datacenter: a service with a check, a session bound to that
+ * check, and the node's record written under the session at {@code manifest/<kind>s/<id>}. It heals
+ * itself (re-register, new session, rewrite) and never gives up while open; see "the life of a
+ * node" in the design. Modelled on Apache Curator's {@code PersistentNode}.
+ */
+public interface Presence extends AutoCloseable {
+
+    /**
+     * A presence running its loop on {@code scheduler} (shared by many presences in one JVM; none of
+     * them blocks it for longer than one Consul request).
+     */
+    static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler) {
+        return new ConsulPresence(config, record, scheduler);
+    }
+
+    /** Starts the loop; returns at once. */
+    Presence start();
+
+    /** Changes the record; it is rewritten (and the service meta re-registered) on the next tick, at once. */
+    void update(UnaryOperator<NodeRecord> change);
+
+    /** The record as last asked for (with the datacenter once known). */
+    NodeRecord record();
+
+    PresenceState state();
+
+    /** The datacenter of the Consul agent, once it answered. */
+    Optional<String> datacenter();
+
+    /** The current session, if any. */
+    Optional<String> sessionId();
+
+    /** How long Consul has been unreachable without interruption; zero while it answers. */
+    Duration unreachableFor();
+
+    /** Called (on the loop thread) at every state change; a failing listener is logged and ignored. */
+    void onStateChange(Consumer<PresenceState> listener);
+
+    /** Destroys the session (the key vanishes at once) and deregisters the service. Idempotent. */
+    @Override
+    void close();
+}

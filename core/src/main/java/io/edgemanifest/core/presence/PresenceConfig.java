@@ -1,0 +1,47 @@
+package io.edgemanifest.core.presence;
+
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a {@link Presence} needs, validated at construction.
+ *
+ * @param deregisterCriticalAfter Consul removes the service this long after its check went critical
+ *                                (Consul's own minimum is one minute; its reaper runs every 30 s)
+ * @param verifyInterval          how often the node re-reads its key to notice a lost session or an
+ *                                overwritten value (one GET; heartbeats stay one request each)
+ * @param maxBackoff              cap of the retry back-off while Consul is unreachable
+ */
+public record PresenceConfig(ConsulEndpoint endpoint, CheckSpec check, Duration deregisterCriticalAfter,
+                             Duration verifyInterval, Duration maxBackoff) {
+
+    public PresenceConfig {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(check, "check");
+        if (deregisterCriticalAfter.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw new IllegalArgumentException("deregister-critical-after must be at least 1m (Consul's minimum): "
+                    + deregisterCriticalAfter.toSeconds() + "s");
+        }
+        if (verifyInterval.isNegative() || verifyInterval.isZero()) {
+            throw new IllegalArgumentException("verify interval must be positive: " + verifyInterval);
+        }
+        if (maxBackoff.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new IllegalArgumentException("max back-off must be at least 100ms: " + maxBackoff.toMillis() + "ms");
+        }
+    }
+
+    /** Defaults: deregister after 1 m, verify the key every tick interval × 3, back-off capped at 10 s. */
+    public static PresenceConfig of(ConsulEndpoint endpoint, CheckSpec check) {
+        return new PresenceConfig(endpoint, check, Duration.ofMinutes(1), check.tickInterval().multipliedBy(3),
+                Duration.ofSeconds(10));
+    }
+
+    public PresenceConfig withMaxBackoff(Duration value) {
+        return new PresenceConfig(endpoint, check, deregisterCriticalAfter, verifyInterval, value);
+    }
+
+    public PresenceConfig withVerifyInterval(Duration value) {
+        return new PresenceConfig(endpoint, check, deregisterCriticalAfter, value, maxBackoff);
+    }
+}

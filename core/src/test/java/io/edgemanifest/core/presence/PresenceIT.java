@@ -1,0 +1,244 @@
+package io.edgemanifest.core.presence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.node.NodeIdentity;
+import io.edgemanifest.core.node.NodeKind;
+import io.edgemanifest.core.node.NodeRecord;
+import io.edgemanifest.core.node.NodeRecords;
+import io.edgemanifest.testing.ConsulAgent;
+import io.edgemanifest.testing.ConsulExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.health.HealthCheck;
+import org.kiwiproject.consul.model.kv.Value;
+
+/** A host's presence against a real Consul: appear, stay, heal, leave. Each test gets a fresh datacenter. */
+class PresenceIT {
+
+    private static final Duration TTL = Duration.ofSeconds(3);
+
+    @RegisterExtension
+    final ConsulExtension consul = ConsulExtension.datacenters("sg-presence");
+
+    @TempDir
+    Path stateDir;
+
+    private final List<ScheduledExecutorService> schedulers = new ArrayList<>();
+    private final List<Presence> presences = new ArrayList<>();
+    private Consul client;
+
+    @BeforeEach
+    void connect() {
+        client = Consul.builder().withUrl(consul.agent().httpUrl()).withPing(false).build();
+    }
+
+    @AfterEach
+    void cleanUp() {
+        presences.forEach(Presence::close);
+        schedulers.forEach(ScheduledExecutorService::shutdownNow);
+        client.destroy();
+    }
+
+    private Presence startHost(String id) {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        schedulers.add(scheduler);
+        PresenceConfig config = PresenceConfig.of(endpoint(), CheckSpec.Ttl.of(TTL))
+                .withMaxBackoff(Duration.ofSeconds(1))
+                .withVerifyInterval(Duration.ofSeconds(1));
+        Presence presence = Presence.create(config, NodeRecord.of(id, NodeKind.HOST, "1.2.3")
+                .withLabels(Map.of("owner", "alice")), scheduler).start();
+        presences.add(presence);
+        return presence;
+    }
+
+    private ConsulEndpoint endpoint() {
+        return ConsulEndpoint.parse(consul.agent().httpUrl(), null);
+    }
+
+    private String newId() {
+        return NodeIdentity.loadOrCreate(stateDir.resolve("n" + presences.size()), NodeKind.HOST);
+    }
+
+    private Optional<Value> key(String id) {
+        return client.keyValueClient().getValue(NodeKind.HOST.keyOf(id));
+    }
+
+    private boolean servicePassing(String id) {
+        return client.healthClient().getHealthyServiceInstances("host").getResponse().stream()
+                .anyMatch(h -> h.getService().getId().equals(id));
+    }
+
+    private void awaitPresent(Presence presence) {
+        await().atMost(Duration.ofSeconds(15)).until(() -> presence.state() == PresenceState.PRESENT);
+    }
+
+    @Test
+    void hostIsPassingWithItsRecordUnderItsSession() {
+        String id = newId();
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+
+        assertThat(servicePassing(id)).isTrue();
+        Value value = key(id).orElseThrow();
+        assertThat(value.getSession()).isEqualTo(presence.sessionId());
+        NodeRecord record = NodeRecords.fromJson(value.getValueAsString().orElseThrow()).orElseThrow();
+        assertThat(record.id()).isEqualTo(id);
+        assertThat(record.kind()).isEqualTo(NodeKind.HOST);
+        assertThat(record.datacenter()).isEqualTo("sg-presence");
+        assertThat(record.version()).isEqualTo("1.2.3");
+        assertThat(record.labels()).containsEntry("owner", "alice");
+        assertThat(record.hardware().cpus()).isPositive();
+        var service = client.agentClient().getServices().get(id);
+        assertThat(service.getMeta()).containsEntry("kind", "host").containsEntry("version", "1.2.3");
+    }
+
+    @Test
+    void gracefulCloseRemovesTheKeyAtOnceAndDeregisters() {
+        String id = newId();
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+
+        presence.close();
+
+        assertThat(key(id)).isEmpty();
+        assertThat(client.agentClient().getServices()).doesNotContainKey(id);
+        assertThat(presence.state()).isEqualTo(PresenceState.CLOSED);
+    }
+
+    @Test
+    void keyIsGoneWithinTtlPlusTwoSecondsAfterHeartbeatsStop() {
+        String id = newId();
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+
+        Instant stopped = Instant.now();
+        schedulers.get(0).shutdownNow(); // the process froze or died: no more beats, no goodbye
+
+        await().atMost(TTL.plusSeconds(2)).pollInterval(Duration.ofMillis(100)).until(() -> key(id).isEmpty());
+        assertThat(Duration.between(stopped, Instant.now())).isGreaterThanOrEqualTo(TTL.dividedBy(2));
+        await().atMost(Duration.ofSeconds(3)).until(() -> !servicePassing(id));
+    }
+
+    @Test
+    void changingTheRecordRewritesTheKeyAndTheServiceMeta() {
+        String id = newId();
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+        String gateway = NodeIdentity.loadOrCreate(stateDir.resolve("gw"), NodeKind.GATEWAY);
+
+        presence.update(r -> r.withGateway(gateway));
+
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() -> {
+            NodeRecord record = NodeRecords.fromJson(key(id).flatMap(Value::getValueAsString).orElseThrow()).orElseThrow();
+            assertThat(record.gateway()).isEqualTo(gateway);
+            assertThat(client.agentClient().getServices().get(id).getMeta()).containsEntry("gateway", gateway);
+        });
+        assertThat(key(id).orElseThrow().getSession()).isEqualTo(presence.sessionId());
+        assertThat(servicePassing(id)).as("re-registering kept the check passing").isTrue();
+    }
+
+    @Test
+    void consulAgentRestartedOnTheSamePortsIsHealedWithoutOperatorAction() {
+        String id = newId();
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+        String oldSession = presence.sessionId().orElseThrow();
+        ConsulAgent agent = consul.agent();
+
+        agent.stop();
+        await().atMost(Duration.ofSeconds(10)).until(() -> presence.state() == PresenceState.UNREACHABLE);
+        agent.start();
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(servicePassing(id)).isTrue();
+            assertThat(key(id)).isPresent();
+        });
+        assertThat(key(id).orElseThrow().getSession()).isPresent().isNotEqualTo(Optional.of(oldSession));
+        assertThat(presence.state()).isEqualTo(PresenceState.PRESENT);
+    }
+
+    @Test
+    void sessionDestroyedFromOutsideIsNoticedAndTheKeyRewritten() {
+        String id = newId();
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+        String oldSession = presence.sessionId().orElseThrow();
+
+        client.sessionClient().destroySession(oldSession);
+        assertThat(key(id)).isEmpty();
+
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() -> {
+            Value value = key(id).orElseThrow();
+            assertThat(value.getSession()).isPresent().isNotEqualTo(Optional.of(oldSession));
+            assertThat(value.getSession()).isEqualTo(presence.sessionId());
+        });
+    }
+
+    @Test
+    void restartWithTheSameIdReplacesTheStaleSessionAndTheKeyOutlivesIt() {
+        String id = newId();
+        Presence first = startHost(id);
+        awaitPresent(first);
+        String staleSession = first.sessionId().orElseThrow();
+        schedulers.get(0).shutdownNow(); // killed: its session is still alive, bound to the same check
+
+        Presence second = startHost(id);
+        awaitPresent(second);
+        assertThat(second.sessionId()).isPresent().isNotEqualTo(Optional.of(staleSession));
+        assertThat(client.sessionClient().getSessionInfo(staleSession)).isEmpty();
+
+        // The trap: had the stale session survived, its invalidation would delete the new key.
+        Instant until = Instant.now().plus(TTL.multipliedBy(2));
+        await().atMost(TTL.multipliedBy(3)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            assertThat(key(id)).isPresent();
+            return Instant.now().isAfter(until);
+        });
+        assertThat(key(id).orElseThrow().getSession()).isEqualTo(second.sessionId());
+    }
+
+    @Test
+    void aValueThatIsNotOursAtOurKeyIsOverwritten() {
+        String id = newId();
+        client.keyValueClient().putValue(NodeKind.HOST.keyOf(id), "{not json");
+
+        Presence presence = startHost(id);
+        awaitPresent(presence);
+
+        String value = key(id).flatMap(Value::getValueAsString).orElseThrow();
+        assertThat(NodeRecords.fromJson(value)).map(NodeRecord::id).contains(id);
+    }
+
+    @Test
+    void startsWhileConsulIsDownAndAppearsWhenItComesUp() {
+        ConsulAgent agent = consul.agent();
+        agent.stop();
+        String id = newId();
+        Presence presence = startHost(id);
+        await().atMost(Duration.ofSeconds(10)).until(() -> presence.state() == PresenceState.UNREACHABLE);
+
+        agent.start();
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> key(id).isPresent() && servicePassing(id));
+    }
+
+    @SuppressWarnings("unused")
+    private static boolean passing(HealthCheck check) {
+        return "passing".equals(check.getStatus());
+    }
+}

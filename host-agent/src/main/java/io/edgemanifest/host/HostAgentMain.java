@@ -1,18 +1,90 @@
 package io.edgemanifest.host;
 
 import io.edgemanifest.core.cli.Cli;
+import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.node.Location;
+import io.edgemanifest.core.presence.CheckSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Entry point of {@code host-agent}. */
-@Command(name = "host-agent", mixinStandardHelpOptions = true, version = "host-agent 0.1.0",
-        description = "Keeps a host present in its Stargate's Consul: TTL heartbeat, session-bound metadata, self-healing.")
+/** Entry point of {@code host-agent}: flags (or EDGE_* environment variables) → config → agent. */
+@Command(name = "host-agent", mixinStandardHelpOptions = true, version = "host-agent " + HostAgentMain.VERSION,
+        description = "Keeps a host present in its Stargate's Consul: TTL heartbeat, session-bound metadata, self-healing.",
+        sortOptions = false)
 public final class HostAgentMain implements Callable<Integer> {
+
+    static final String VERSION = "0.1.0";
+
+    @Option(names = "--consul", split = ",", paramLabel = "URL", defaultValue = "${env:EDGE_CONSUL:-http://127.0.0.1:8500}",
+            description = "Consul HTTP API of a Stargate datacenter; repeat (or comma-separate) in order of preference. Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
+    List<String> consul;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:EDGE_STATE_DIR:-${sys:user.home}/.edge-manifest/host}",
+            description = "Where the host keeps its ID. Env EDGE_STATE_DIR. Default: ${DEFAULT-VALUE}")
+    Path stateDir;
+
+    @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "${env:EDGE_TTL:-15s}",
+            description = "TTL of the health check; heartbeats every TTL/3. Env EDGE_TTL. Default: ${DEFAULT-VALUE}")
+    Duration ttl;
+
+    @Option(names = "--location", paramLabel = "CITY,COUNTRY[,LAT,LON]", defaultValue = "${env:EDGE_LOCATION}",
+            description = "Where this host is. Env EDGE_LOCATION.")
+    String location;
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE", split = ",", defaultValue = "${env:EDGE_LABELS}",
+            description = "A label for this host; repeatable. Env EDGE_LABELS (comma-separated).")
+    List<String> labels;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}",
+            description = "Consul ACL token. Env EDGE_TOKEN.")
+    String token;
+
+    @Option(names = "--migrate-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_MIGRATE_AFTER:-30s}",
+            description = "Move to the next datacenter after the current one is unreachable this long. Default: ${DEFAULT-VALUE}")
+    Duration migrateAfter;
+
+    @Option(names = "--deregister-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_DEREGISTER_AFTER:-1m}",
+            description = "Consul removes the service this long after its check went critical (min 1m). Default: ${DEFAULT-VALUE}")
+    Duration deregisterAfter;
+
+    HostAgentConfig config() {
+        List<ConsulEndpoint> endpoints = consul.stream().map(String::strip).filter(s -> !s.isEmpty())
+                .map(u -> ConsulEndpoint.parse(u, token)).toList();
+        return new HostAgentConfig(endpoints, stateDir, CheckSpec.Ttl.of(ttl),
+                location == null || location.isBlank() ? null : Location.parse(location),
+                parseLabels(labels), migrateAfter, deregisterAfter, VERSION);
+    }
+
+    static Map<String, String> parseLabels(List<String> labels) {
+        Map<String, String> result = new LinkedHashMap<>();
+        if (labels == null) {
+            return result;
+        }
+        for (String label : labels) {
+            if (label.isBlank()) {
+                continue;
+            }
+            int eq = label.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("invalid --label '" + label + "' (use key=value)");
+            }
+            result.put(label.substring(0, eq).strip(), label.substring(eq + 1).strip());
+        }
+        return result;
+    }
 
     @Override
     public Integer call() {
-        System.err.println("host-agent: not implemented yet (issue #3)");
-        return 1;
+        HostAgent agent = new HostAgent(config());
+        agent.start();
+        return Lifecycle.runUntilSignalled(agent, "host-agent " + agent.id());
     }
 
     public static void main(String[] args) {

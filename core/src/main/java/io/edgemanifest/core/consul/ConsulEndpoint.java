@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Objects;
 import okhttp3.ConnectionPool;
 import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.config.CacheConfig;
+import org.kiwiproject.consul.config.ClientConfig;
 
 /**
  * One Consul agent's HTTP API, with the optional ACL token. Validated at construction, so a
@@ -44,19 +46,33 @@ public record ConsulEndpoint(URI url, String token) {
         return client(Duration.ofSeconds(10));
     }
 
-    /** A client whose read timeout outlasts blocking queries of up to {@code maxWait}. */
+    /**
+     * A client for blocking queries of up to {@code maxWait}: its read timeout outlasts the wait
+     * (Consul adds up to wait/16 of jitter), and its caches retry quickly after Consul comes back.
+     */
     public Consul watchClient(Duration maxWait) {
-        return client(maxWait.plus(maxWait.dividedBy(16)).plusSeconds(10));
+        CacheConfig cache = CacheConfig.builder()
+                .withWatchDuration(maxWait)
+                .withBackOffDelay(Duration.ofMillis(250), Duration.ofSeconds(5))
+                .withTimeoutAutoAdjustmentEnabled(true)
+                .withRefreshErrorLoggedAs((logger, message, error) -> logger.debug(message, error))
+                .build();
+        return client(maxWait.plus(maxWait.dividedBy(16)).plusSeconds(10), new ClientConfig(cache));
     }
 
     private Consul client(Duration readTimeout) {
+        return client(readTimeout, new ClientConfig());
+    }
+
+    private Consul client(Duration readTimeout, ClientConfig clientConfig) {
         Consul.Builder builder = Consul.builder()
                 .withUrl(url.toString())
                 .withPing(false)
                 .withConnectTimeoutMillis(2_000)
                 .withReadTimeoutMillis(readTimeout.toMillis())
                 .withWriteTimeoutMillis(10_000)
-                .withConnectionPool(new ConnectionPool(5, 1, java.util.concurrent.TimeUnit.MINUTES));
+                .withConnectionPool(new ConnectionPool(5, 1, java.util.concurrent.TimeUnit.MINUTES))
+                .withClientConfiguration(clientConfig);
         if (token != null) {
             builder.withAclToken(token);
         }

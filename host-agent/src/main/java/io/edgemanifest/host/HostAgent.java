@@ -1,0 +1,164 @@
+package io.edgemanifest.host;
+
+import io.edgemanifest.core.choice.Rendezvous;
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.PassingServiceWatch;
+import io.edgemanifest.core.node.NodeIdentity;
+import io.edgemanifest.core.node.NodeKind;
+import io.edgemanifest.core.node.NodeRecord;
+import io.edgemanifest.core.presence.Presence;
+import io.edgemanifest.core.presence.PresenceConfig;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.health.Service;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One host: present in one Stargate datacenter at a time, attached to a gateway there chosen by
+ * rendezvous hashing, migrating to the next datacenter when the current one stays unreachable.
+ */
+public final class HostAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HostAgent.class);
+
+    private final HostAgentConfig config;
+    private final String id;
+    private final ScheduledExecutorService scheduler;
+    private final Object lock = new Object();
+    private Attachment attachment;
+    private ScheduledFuture<?> supervisor;
+    private boolean closed;
+
+    /** The datacenter we are in now: its presence and its gateway watch. */
+    private record Attachment(int index, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways) {
+        void close() {
+            gateways.close();
+            presence.close();
+        }
+    }
+
+    public HostAgent(HostAgentConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.HOST);
+        this.scheduler = Executors.newScheduledThreadPool(1, r -> {
+            Thread t = new Thread(r, "host-agent");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public HostAgent start() {
+        synchronized (lock) {
+            attach(firstReachable());
+            supervisor = scheduler.scheduleWithFixedDelay(this::supervise, 1, 1, TimeUnit.SECONDS);
+        }
+        return this;
+    }
+
+    /** The preferred datacenter that answers now, or the first one when none does (the presence retries). */
+    private int firstReachable() {
+        for (int i = 0; i < config.datacenters().size(); i++) {
+            if (reachable(config.datacenters().get(i))) {
+                return i;
+            }
+            log.info("{}: datacenter at {} does not answer, trying the next", id, config.datacenters().get(i));
+        }
+        return 0;
+    }
+
+    private static boolean reachable(ConsulEndpoint endpoint) {
+        Consul consul = endpoint.client();
+        try {
+            return !consul.statusClient().getLeader().isBlank();
+        } catch (RuntimeException e) {
+            return false;
+        } finally {
+            consul.destroy();
+        }
+    }
+
+    private void attach(int index) {
+        ConsulEndpoint endpoint = config.datacenters().get(index);
+        NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
+                .withLocation(config.location())
+                .withLabels(config.labels());
+        PresenceConfig presenceConfig = new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
+                config.check().ttl(), Duration.ofSeconds(10));
+        Presence presence = Presence.create(presenceConfig, record, scheduler);
+        PassingServiceWatch gateways = new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
+        gateways.onChange(view -> chooseGateway(presence, view));
+        attachment = new Attachment(index, endpoint, presence, gateways);
+        presence.start();
+        gateways.start();
+        log.info("{}: attaching to datacenter at {}", id, endpoint);
+    }
+
+    /** Rendezvous choice among passing gateways; a host with none stays present with gateway null. */
+    private void chooseGateway(Presence presence, Map<String, Service> passing) {
+        String chosen = Rendezvous.choose(id, passing.keySet()).orElse(null);
+        String current = presence.record().gateway();
+        if (!Objects.equals(chosen, current)) {
+            log.info("{}: gateway {} -> {} ({} passing)", id, current, chosen, passing.size());
+            presence.update(r -> r.withGateway(chosen));
+        }
+    }
+
+    private void supervise() {
+        synchronized (lock) {
+            if (closed || config.datacenters().size() < 2) {
+                return;
+            }
+            Duration down = attachment.presence().unreachableFor();
+            if (down.compareTo(config.migrateAfter()) >= 0) {
+                int next = (attachment.index() + 1) % config.datacenters().size();
+                log.warn("{}: datacenter at {} unreachable for {} s: migrating to {}", id, attachment.endpoint(),
+                        down.toSeconds(), config.datacenters().get(next));
+                // Our session there dies with our TTL check: nothing of ours stays behind.
+                attachment.close();
+                attach(next);
+            }
+        }
+    }
+
+    /** The presence in the datacenter attached now (for tests and status). */
+    public Presence presence() {
+        synchronized (lock) {
+            return attachment.presence();
+        }
+    }
+
+    public Optional<ConsulEndpoint> attachedTo() {
+        synchronized (lock) {
+            return Optional.ofNullable(attachment).map(Attachment::endpoint);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (supervisor != null) {
+                supervisor.cancel(false);
+            }
+            if (attachment != null) {
+                attachment.close();
+            }
+        }
+        scheduler.shutdownNow();
+    }
+}

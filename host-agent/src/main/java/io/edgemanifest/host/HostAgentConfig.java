@@ -1,0 +1,45 @@
+package io.edgemanifest.host;
+
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.node.Location;
+import io.edgemanifest.core.presence.CheckSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a host-agent needs, validated at construction (bad values → IllegalArgumentException
+ * naming them, which the CLI turns into exit code 2).
+ *
+ * @param datacenters  Consul endpoints of the Stargate datacenters it may attach to, in order of preference
+ * @param migrateAfter how long the attached datacenter may stay unreachable before moving to the next
+ */
+public record HostAgentConfig(List<ConsulEndpoint> datacenters, Path stateDir, CheckSpec.Ttl check,
+                              Location location, Map<String, String> labels, Duration migrateAfter,
+                              Duration deregisterAfter, String version) {
+
+    public HostAgentConfig {
+        if (datacenters == null || datacenters.isEmpty()) {
+            throw new IllegalArgumentException("at least one --consul URL is needed");
+        }
+        datacenters = List.copyOf(datacenters);
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(check, "check");
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        labels.forEach((k, v) -> {
+            if (k.isBlank()) {
+                throw new IllegalArgumentException("invalid --label '" + k + "=" + v + "': empty key");
+            }
+        });
+        if (migrateAfter.compareTo(check.ttl()) < 0) {
+            throw new IllegalArgumentException("--migrate-after " + migrateAfter.toSeconds()
+                    + "s is shorter than the TTL (" + check.ttl().toSeconds() + "s)");
+        }
+        if (deregisterAfter.compareTo(Duration.ofMinutes(1)) < 0) {
+            throw new IllegalArgumentException("--deregister-after must be at least 1m: " + deregisterAfter.toSeconds() + "s");
+        }
+        Objects.requireNonNull(version, "version");
+    }
+}

@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 /** Entry point of {@code stargate}. */
-@Command(name = "stargate", mixinStandardHelpOptions = true, version = "stargate 0.1.0",
+@Command(name = "stargate", mixinStandardHelpOptions = true, version = "stargate 0.1.0", subcommands = StatusCommand.class,
         description = "Runs a Stargate node next to its Consul datacenter: gRPC health endpoint and presence.")
 public final class StargateMain implements Callable<Integer> {
 

@@ -1,0 +1,110 @@
+package io.edgemanifest.stargate;
+
+import io.edgemanifest.stargate.v1.StargateGrpc;
+import io.edgemanifest.stargate.v1.StatusReply;
+import io.edgemanifest.stargate.v1.StatusRequest;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code stargate status --address host:port}: asks a running Stargate for its datacenter's numbers. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Asks a running Stargate for its datacenter's status and prints it.")
+public final class StatusCommand implements Callable<Integer> {
+
+    /** How long a call may take before we give up on the Stargate. */
+    static final long DEADLINE_SECONDS = 5;
+
+    /** A gRPC target as operators write it: {@code host:port} or {@code [v6-address]:port}. */
+    public record Address(String host, int port) {
+        public Address {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("invalid address: empty host");
+            }
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("invalid port " + port + ": must be 1 to 65535");
+            }
+        }
+
+        public static Address parse(String text) {
+            String bad = "invalid --address '" + text + "': expected host:port, e.g. 127.0.0.1:7400";
+            int colon = text == null ? -1 : text.lastIndexOf(':');
+            if (colon <= 0 || colon == text.length() - 1) {
+                throw new IllegalArgumentException(bad);
+            }
+            String host = text.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            } else if (host.contains(":")) {
+                // An unbracketed IPv6 address: which colon starts the port is ambiguous.
+                throw new IllegalArgumentException(bad);
+            }
+            int port;
+            try {
+                port = Integer.parseInt(text.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(bad);
+            }
+            if (host.isBlank() || port < 1 || port > 65_535) {
+                throw new IllegalArgumentException(bad);
+            }
+            return new Address(host, port);
+        }
+
+        @Override
+        public String toString() {
+            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--address", required = true, paramLabel = "HOST:PORT",
+            description = "The Stargate's gRPC address, e.g. 127.0.0.1:7400.")
+    private String address;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        // Parsed here rather than by a picocli converter so the message is ours, and Cli maps
+        // the IllegalArgumentException to one line and exit code 2.
+        Address target = Address.parse(address);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(),
+                InsecureChannelCredentials.create()).build();
+        try {
+            StatusReply reply = StargateGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .status(StatusRequest.getDefaultInstance());
+            out.println("stargate: " + reply.getStargateId());
+            out.println("datacenter: " + reply.getDatacenter());
+            out.println("passing hosts: " + reply.getPassingHosts());
+            out.println("passing gateways: " + reply.getPassingGateways());
+            out.println("sessions: " + reply.getSessions());
+            out.flush();
+            return 0;
+        } catch (StatusRuntimeException e) {
+            err.println("status: no answer from stargate at " + target + ": " + oneLine(e));
+            err.flush();
+            return 1;
+        } finally {
+            channel.shutdownNow();
+            channel.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String oneLine(StatusRuntimeException e) {
+        String description = e.getStatus().getDescription();
+        String text = e.getStatus().getCode() + (description == null ? "" : " (" + description + ")");
+        return text.replaceAll("\\s+", " ").strip();
+    }
+}

@@ -1,18 +1,38 @@
 package io.edgemanifest.gateway;
 
 import io.edgemanifest.core.cli.Cli;
+import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.cli.NodeOptions;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Entry point of {@code gateway}. */
-@Command(name = "gateway", mixinStandardHelpOptions = true, version = "gateway 0.1.0",
-        description = "Runs a Gateway node: gRPC health endpoint and its presence in the Stargate datacenter.")
+@Command(name = "gateway", mixinStandardHelpOptions = true, version = "gateway " + GatewayMain.VERSION,
+        description = "Runs a Gateway node: gRPC health endpoint and its presence in the Stargate datacenter.",
+        sortOptions = false)
 public final class GatewayMain implements Callable<Integer> {
+
+    static final String VERSION = "0.1.0";
+
+    @Mixin
+    NodeOptions node;
+
+    @Option(names = "--count-interval", paramLabel = "DURATION", defaultValue = "${env:EDGE_COUNT_INTERVAL:-5s}",
+            description = "At most one rewrite of the attached-host count per this interval. Default: ${DEFAULT-VALUE}")
+    Duration countInterval;
+
+    Gateway.GatewayConfig config() {
+        return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.bind, node.grpcPort,
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, countInterval, VERSION);
+    }
 
     @Override
     public Integer call() {
-        System.err.println("gateway: not implemented yet (issue #3)");
-        return 1;
+        Gateway gateway = new Gateway(config()).start();
+        return Lifecycle.runUntilSignalled(gateway, "gateway " + gateway.id());
     }
 
     public static void main(String[] args) {

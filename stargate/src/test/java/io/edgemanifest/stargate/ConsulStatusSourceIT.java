@@ -1,12 +1,13 @@
 package io.edgemanifest.stargate;
 
+import io.edgemanifest.core.consul.ConsulEndpoint;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.edgemanifest.testing.ConsulExtension;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class ConsulStatusSourceIT {
     void connect() {
         String url = consul.datacenter("sg-test").httpUrl();
         client = Consul.builder().withUrl(url).withPing(false).build();
-        source = new ConsulStatusSource(new ConsulStatusSource.Config(url));
+        source = new ConsulStatusSource(ConsulEndpoint.parse(url, null));
     }
 
     @AfterEach
@@ -61,21 +62,21 @@ class ConsulStatusSourceIT {
     void anAclTokenIsSentWithoutBreakingAnOpenAgent() {
         // The dev agent has ACLs off and ignores tokens; this proves the token path builds a working client.
         try (ConsulStatusSource withToken = new ConsulStatusSource(
-                new ConsulStatusSource.Config(consul.datacenter("sg-test").httpUrl(), Optional.of("some-token")))) {
+                ConsulEndpoint.parse(consul.datacenter("sg-test").httpUrl(), "some-token"))) {
             assertThat(withToken.snapshot().datacenter()).isEqualTo("sg-test");
         }
     }
 
     @Test
     void anUnreachableConsulFailsTheSnapshot() {
-        try (ConsulStatusSource nowhere = new ConsulStatusSource(new ConsulStatusSource.Config("http://127.0.0.1:1"))) {
+        try (ConsulStatusSource nowhere = new ConsulStatusSource(ConsulEndpoint.parse("http://127.0.0.1:1", null))) {
             assertThatThrownBy(nowhere::snapshot).isInstanceOf(RuntimeException.class);
         }
     }
 
     @Test
     void rejectsABadUrlNamingIt() {
-        assertThatThrownBy(() -> new ConsulStatusSource.Config("127.0.0.1:8500"))
+        assertThatThrownBy(() -> ConsulEndpoint.parse("127.0.0.1:8500", null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'127.0.0.1:8500'");
     }
 }

@@ -52,6 +52,7 @@ final class ConsulPresence implements Presence {
     private String sessionId;
     private String datacenter;
     private boolean registered;
+    private boolean serviceRegistered;
     private boolean closed;
     private Instant nextVerify = Instant.MIN;
     private ScheduledFuture<?> nextTick;
@@ -170,6 +171,7 @@ final class ConsulPresence implements Presence {
                 if (ConsulErrors.isUnknownCheck(e)) {
                     log.warn("{}: Consul no longer knows check {} (agent restarted?): registering again", id, checkId);
                     registered = false;
+                    serviceRegistered = false;
                     establish();
                     return;
                 }
@@ -189,7 +191,10 @@ final class ConsulPresence implements Presence {
         if (datacenter == null) {
             datacenter = consul.agentClient().getAgent().getConfig().getDatacenter();
         }
-        register();
+        if (!serviceRegistered) {
+            // Not again while waiting for a gRPC check to pass: re-registering restarts Consul's probe.
+            register();
+        }
         if (config.check() instanceof CheckSpec.Ttl) {
             // A critical check refuses a session: the first heartbeat must come before the session.
             passOrThrow();
@@ -217,6 +222,7 @@ final class ConsulPresence implements Presence {
                 .check(regCheck())
                 .build());
         registeredMeta = meta;
+        serviceRegistered = true;
     }
 
     private Registration.RegCheck regCheck() {
@@ -293,11 +299,16 @@ final class ConsulPresence implements Presence {
             // gRPC nodes: Consul has not probed us successfully yet; TTL nodes: the check went
             // critical between pass and session. Either way the check must pass first.
             registered = false;
+            if (String.valueOf(e.getMessage()).contains("Missing check")) {
+                serviceRegistered = false; // the agent lost our registration (restarted)
+            }
             setState(PresenceState.DEGRADED);
-            log.debug("{}: session refused, check {} not passing yet: retry in {} ms", id, checkId, delay.toMillis());
-            return delay;
+            Duration soon = delay.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : delay;
+            log.debug("{}: session refused, check {} not passing yet: retry in {} ms", id, checkId, soon.toMillis());
+            return soon;
         }
         registered = false;
+        serviceRegistered = false;
         setState(PresenceState.DEGRADED);
         String problem = rootMessage(e);
         if (!problem.equals(lastProblem)) {

@@ -44,4 +44,15 @@ public record PresenceConfig(ConsulEndpoint endpoint, CheckSpec check, Duration 
     public PresenceConfig withVerifyInterval(Duration value) {
         return new PresenceConfig(endpoint, check, deregisterCriticalAfter, value, maxBackoff);
     }
+
+    /** A presence config waiting for its check (known only once a gRPC server has bound its port). */
+    @FunctionalInterface
+    public interface Builder {
+        PresenceConfig build(CheckSpec check);
+
+        static Builder of(ConsulEndpoint endpoint, Duration deregisterCriticalAfter) {
+            return check -> new PresenceConfig(endpoint, check, deregisterCriticalAfter,
+                    check.tickInterval().multipliedBy(3), Duration.ofSeconds(10));
+        }
+    }
 }

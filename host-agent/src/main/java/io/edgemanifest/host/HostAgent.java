@@ -125,8 +125,10 @@ public final class HostAgent implements AutoCloseable {
                 int next = (attachment.index() + 1) % config.datacenters().size();
                 log.warn("{}: datacenter at {} unreachable for {} s: migrating to {}", id, attachment.endpoint(),
                         down.toSeconds(), config.datacenters().get(next));
-                // Our session there dies with our TTL check: nothing of ours stays behind.
-                attachment.close();
+                // Leaving is best effort and may hang on a dead agent, so it must not delay arriving;
+                // if it fails, our session there dies with our TTL check: nothing of ours stays behind.
+                Attachment old = attachment;
+                Thread.ofVirtual().name("host-agent-leave").start(old::close);
                 attach(next);
             }
         }

@@ -292,6 +292,36 @@ public final class ConsulAgent implements AutoCloseable {
         deleteWorkDir();
     }
 
+    /**
+     * Freezes the agent with SIGSTOP: it keeps all its state but answers nothing, as a partitioned
+     * or hung datacenter would. {@link #thaw()} resumes it, with every TTL that ran out meanwhile
+     * expiring at once.
+     */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        if (consulPid <= 0) {
+            throw new IllegalStateException("consul for " + datacenter + " is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(consulPid)).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + consulPid + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public synchronized void close() {
         terminate(true);

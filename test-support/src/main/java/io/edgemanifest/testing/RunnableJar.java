@@ -58,6 +58,39 @@ public final class RunnableJar {
         }
     }
 
+    /**
+     * Starts {@code java -jar <jar> args...} in the background, its output appended to {@code log}.
+     * The caller owns the process: destroy it (or let {@link #reap}) when done.
+     */
+    public Process start(Path log, String... args) {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            STARTED.add(process);
+            return process;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final java.util.Set<Process> STARTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(RunnableJar::reap, "runnable-jar-reaper"));
+    }
+
+    /** Kills every process started by {@link #start} that is still running. */
+    public static void reap() {
+        STARTED.forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+        STARTED.clear();
+    }
+
     /** The provider class names listed in {@code META-INF/services/<service>} inside the jar. */
     public List<String> serviceProviders(String service) {
         try (JarFile file = new JarFile(jar.toFile())) {

@@ -60,7 +60,8 @@ public record ConsulEndpoint(URI url, String token) {
         return client(maxWait.plus(maxWait.dividedBy(16)).plusSeconds(10), new ClientConfig(cache));
     }
 
-    private Consul client(Duration readTimeout) {
+    /** A client for short requests that must not hang longer than {@code readTimeout} on a hung agent. */
+    public Consul client(Duration readTimeout) {
         return client(readTimeout, new ClientConfig());
     }
 

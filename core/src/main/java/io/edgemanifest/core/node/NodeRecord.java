@@ -76,13 +76,16 @@ public record NodeRecord(
                 hardware, labels, value);
     }
 
-    /** The service meta Consul carries for this node: {@code kind}, {@code version}, and {@code gateway} for hosts. */
+    /**
+     * The service meta Consul carries for this node: {@code kind}, {@code version}, and {@code gateway}
+     * for a host attached to one (Consul drops meta entries with empty values, so none is written then).
+     */
     public Map<String, String> serviceMeta() {
         java.util.LinkedHashMap<String, String> meta = new java.util.LinkedHashMap<>();
         meta.put("kind", kind.serviceName());
         meta.put("version", version == null ? "" : version);
-        if (kind == NodeKind.HOST) {
-            meta.put("gateway", gateway == null ? "" : gateway);
+        if (kind == NodeKind.HOST && gateway != null) {
+            meta.put("gateway", gateway);
         }
         return meta;
     }

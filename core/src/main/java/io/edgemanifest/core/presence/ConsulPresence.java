@@ -65,7 +65,10 @@ final class ConsulPresence implements Presence {
         this.config = Objects.requireNonNull(config, "config");
         this.desired = Objects.requireNonNull(record, "record");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        this.consul = config.endpoint().client();
+        // A hung agent must not hold a heartbeat past the next one: bound each request by the tick.
+        Duration tick = config.check().tickInterval();
+        this.consul = config.endpoint().client(tick.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : tick.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : tick);
         this.id = record.id();
         this.serviceName = record.kind().serviceName();
         this.checkId = "service:" + id;

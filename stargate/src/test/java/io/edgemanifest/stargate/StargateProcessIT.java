@@ -1,0 +1,81 @@
+package io.edgemanifest.stargate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgemanifest.core.node.NodeKind;
+import io.edgemanifest.testing.ConsulExtension;
+import io.edgemanifest.testing.FreePorts;
+import io.edgemanifest.testing.RunnableJar;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.kiwiproject.consul.Consul;
+
+/** The stargate as operators run it, as a real process next to a real Consul datacenter. */
+class StargateProcessIT {
+
+    @RegisterExtension
+    static final ConsulExtension consul = ConsulExtension.datacenters("sg-star");
+
+    private final RunnableJar jar = RunnableJar.of("stargate");
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void reap() {
+        RunnableJar.reap();
+    }
+
+    @Test
+    void stargateIsPresentAnswersStatusAndLeavesOnSigtermWithExitZero() throws Exception {
+        int port = FreePorts.next();
+        Path stateDir = dir.resolve("sg");
+        Process stargate = jar.start(Path.of("target", "process-logs", "stargate.log"), "--consul",
+                consul.agent().httpUrl(), "--state-dir", stateDir.toString(), "--datacenter", "sg-star",
+                "--grpc-port", Integer.toString(port));
+        Consul client = Consul.builder().withUrl(consul.agent().httpUrl()).withPing(false).build();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(stateDir.resolve("node-id")));
+            String id = Files.readString(stateDir.resolve("node-id")).strip();
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    client.keyValueClient().getValue(NodeKind.STARGATE.keyOf(id)).isPresent());
+            assertThat(client.healthClient().getHealthyServiceInstances("stargate").getResponse()).hasSize(1);
+
+            RunnableJar.Result status = jar.run("status", "--address", "127.0.0.1:" + port);
+            assertThat(status.exitCode()).isZero();
+            assertThat(status.output()).contains("datacenter: sg-star", "stargate: " + id, "sessions: 1");
+
+            stargate.destroy(); // SIGTERM
+            assertThat(stargate.waitFor(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(stargate.exitValue()).isZero();
+            assertThat(client.keyValueClient().getValue(NodeKind.STARGATE.keyOf(id))).isEmpty();
+            assertThat(client.agentClient().getServices()).doesNotContainKey(id);
+        } finally {
+            client.destroy();
+        }
+    }
+
+    @Test
+    void refusesToStartAgainstAnotherDatacenter() {
+        RunnableJar.Result result = jar.run("--consul", consul.agent().httpUrl(), "--state-dir",
+                dir.resolve("wrong").toString(), "--datacenter", "sg-elsewhere");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.output()).contains("'sg-star'", "'sg-elsewhere'");
+        assertThat(result.output().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void missingDatacenterIsABadFlag() {
+        RunnableJar.Result result = jar.run("--state-dir", dir.resolve("none").toString());
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.output()).contains("--datacenter");
+    }
+}

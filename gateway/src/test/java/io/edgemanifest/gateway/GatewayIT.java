@@ -109,4 +109,17 @@ class GatewayIT {
         await().atMost(Duration.ofSeconds(15)).until(() -> key().isEmpty());
         assertThat(client.healthClient().getHealthyServiceInstances("gateway").getResponse()).isEmpty();
     }
+
+    @Test
+    void consulAgentRestartedOnTheSamePortsIsHealedWithoutOperatorAction() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> key().isPresent());
+        String oldSession = key().orElseThrow().getSession().orElseThrow();
+
+        consul.agent().stop();
+        consul.agent().start(); // a dev agent comes back empty: no service, no session, no key
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> key().isPresent());
+        assertThat(key().orElseThrow().getSession()).isPresent().isNotEqualTo(Optional.of(oldSession));
+        assertThat(client.healthClient().getHealthyServiceInstances("gateway").getResponse()).hasSize(1);
+    }
 }

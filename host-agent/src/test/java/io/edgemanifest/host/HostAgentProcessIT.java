@@ -62,7 +62,7 @@ class HostAgentProcessIT {
     }
 
     @Test
-    void hostKilledWithSigkillLosesItsKeyWithinTtlPlusTwoSeconds() throws Exception {
+    void hostKilledWithSigkillLosesItsKeyWithinTtlPlusTwoSecondsAndItsServiceAfterTheReaper() throws Exception {
         Path stateDir = dir.resolve("killed");
         Process host = startHost(stateDir);
         String id = awaitPresent(stateDir);
@@ -73,6 +73,10 @@ class HostAgentProcessIT {
 
         await().atMost(TTL.plusSeconds(2)).pollInterval(Duration.ofMillis(100)).until(() -> !keyPresent(id));
         assertThat(Duration.between(killed, Instant.now())).isLessThanOrEqualTo(TTL.plusSeconds(2));
+
+        // DeregisterCriticalServiceAfter (1m, Consul's minimum) plus its reaper's 30 s period.
+        await().atMost(Duration.ofSeconds(60 + 30 + 15)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> !client.agentClient().getServices().containsKey(id));
     }
 
     @Test

@@ -1,18 +1,75 @@
 package io.edgemanifest.replicate;
 
 import io.edgemanifest.core.cli.Cli;
+import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** Entry point of {@code replicate}. */
-@Command(name = "replicate", mixinStandardHelpOptions = true, version = "replicate 0.1.0",
-        description = "Copies services and KV from every Stargate datacenter into the Explorer's Consul.")
+@Command(name = "replicate", mixinStandardHelpOptions = true, version = "replicate 0.1.0", sortOptions = false,
+        description = "Copies services and KV from every Stargate datacenter into the Explorer's Consul: "
+                + "replica/<dc>/kv/<key> (bytes and flags as at the source) and replica/<dc>/services/<id> (JSON with "
+                + "the aggregated check status); status in replicate/status/<dc>. Run several instances for HA: "
+                + "each source is replicated by exactly one, the holder of replicate/lock/<dc>.")
 public final class ReplicateMain implements Callable<Integer> {
+
+    @Option(names = "--consul", paramLabel = "URL", defaultValue = "${env:EDGE_CONSUL:-http://127.0.0.1:8500}",
+            description = "The destination: Consul next to the Network Explorer. Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
+    String consul;
+
+    @Option(names = "--source", paramLabel = "DC[=URL]", required = true, split = ",",
+            description = "A Stargate datacenter to replicate; repeatable. DC alone is read through the destination's "
+                    + "WAN federation (?dc=DC); DC=URL reads that Consul directly.")
+    List<String> sources;
+
+    @Option(names = "--prefix", paramLabel = "PREFIX", split = ",", defaultValue = "manifest/",
+            description = "KV prefix to replicate; repeatable. Default: ${DEFAULT-VALUE}")
+    List<String> prefixes;
+
+    @Option(names = "--exclude", paramLabel = "PREFIX", split = ",",
+            description = "KV prefix not to replicate (e.g. manifest/config/secrets/); repeatable.")
+    List<String> excludes;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}",
+            description = "Consul ACL token (destination and direct sources). Env EDGE_TOKEN.")
+    String token;
+
+    @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "30s",
+            description = "Longest wait of a blocking query at a source. Default: ${DEFAULT-VALUE}")
+    Duration wait;
+
+    @Option(names = "--delete-guard-ratio", paramLabel = "SHARE", defaultValue = "0.5",
+            description = "An answer deleting more than this share of a scope's entries ... Default: ${DEFAULT-VALUE}")
+    double guardRatio;
+
+    @Option(names = "--delete-guard-min", paramLabel = "N", defaultValue = "100",
+            description = "... and more than N of them is applied only after a consistent re-read agrees. Default: ${DEFAULT-VALUE}")
+    int guardMin;
+
+    @Option(names = "--confirm-delay", paramLabel = "DURATION", defaultValue = "3s",
+            description = "Wait before that confirming re-read (an empty answer is always confirmed). Default: ${DEFAULT-VALUE}")
+    Duration confirmDelay;
+
+    @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "10s",
+            description = "TTL of this instance's check; a dead instance's sources move within about this. Default: ${DEFAULT-VALUE}")
+    Duration ttl;
+
+    Replicator.ReplicateConfig config() {
+        List<SourceSpec> specs = sources.stream().map(s -> SourceSpec.parse(s, token)).toList();
+        ReplicateSettings settings = new ReplicateSettings(prefixes, excludes, wait, guardRatio, guardMin,
+                confirmDelay, Duration.ofSeconds(10));
+        return new Replicator.ReplicateConfig(ConsulEndpoint.parse(consul, token), specs, settings, ttl,
+                Duration.ofSeconds(1));
+    }
 
     @Override
     public Integer call() {
-        System.err.println("replicate: not implemented yet (issue #4)");
-        return 1;
+        Replicator replicator = new Replicator(config()).start();
+        return Lifecycle.runUntilSignalled(replicator, replicator.id());
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,25 @@
+package io.edgemanifest.replicate;
+
+import java.math.BigInteger;
+import java.time.Duration;
+
+/** One thing replicated from a source: a KV prefix or a service's instances. */
+public interface Scope {
+
+    /** For logs and metrics, e.g. {@code kv:manifest/} or {@code service:host}. */
+    String name();
+
+    /** The destination prefix this scope owns; everything under it is ours to write and delete. */
+    String destinationPrefix();
+
+    /**
+     * Reads the whole scope, blocking up to {@code wait} for a change after {@code index}
+     * ({@code 0} answers at once; {@code consistent} asks the leader for a consistent read).
+     */
+    Snapshot fetch(BigInteger index, Duration wait, boolean consistent);
+
+    /** Whether an entry found under {@link #destinationPrefix()} belongs to this scope (several may share one). */
+    default boolean owns(String key, Entry entry) {
+        return key.startsWith(destinationPrefix());
+    }
+}

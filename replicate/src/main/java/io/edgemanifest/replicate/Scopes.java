@@ -1,0 +1,157 @@
+package io.edgemanifest.replicate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.ConsulResponse;
+import org.kiwiproject.consul.model.health.HealthCheck;
+import org.kiwiproject.consul.model.health.ServiceHealth;
+import org.kiwiproject.consul.model.kv.Value;
+import org.kiwiproject.consul.option.ConsistencyMode;
+import org.kiwiproject.consul.option.ImmutableQueryOptions;
+import org.kiwiproject.consul.option.QueryOptions;
+
+/** The two kinds of {@link Scope}: a KV prefix and the instances of one service. */
+final class Scopes {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Scopes() {
+    }
+
+    static QueryOptions options(BigInteger index, Duration wait, boolean consistent, Optional<String> viaDc) {
+        ImmutableQueryOptions.Builder builder = index.signum() > 0
+                ? QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), index)
+                : ImmutableQueryOptions.builder();
+        viaDc.ifPresent(builder::datacenter);
+        if (consistent) {
+            builder.consistencyMode(ConsistencyMode.CONSISTENT);
+        }
+        return builder.build();
+    }
+
+    /** Replicates {@code <prefix>...} to {@code replica/<dc>/kv/<prefix>...}, minus excluded prefixes. */
+    record Kv(Consul source, Optional<String> viaDc, String datacenter, String prefix, List<String> excludes)
+            implements Scope {
+
+        @Override
+        public String name() {
+            return "kv:" + prefix;
+        }
+
+        @Override
+        public String destinationPrefix() {
+            return "replica/" + datacenter + "/kv/" + prefix;
+        }
+
+        @Override
+        public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
+            ConsulResponse<List<Value>> response = source.keyValueClient()
+                    .getConsulResponseWithValues(prefix, options(index, wait, consistent, viaDc));
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            List<Value> values = response.getResponse() == null ? List.of() : response.getResponse();
+            for (Value value : values) {
+                String key = value.getKey();
+                if (key == null || !key.startsWith(prefix) || excludes.stream().anyMatch(key::startsWith)) {
+                    continue;
+                }
+                entries.put("replica/" + datacenter + "/kv/" + key,
+                        new Entry(value.getValue().orElse(""), value.getFlags()));
+            }
+            return new Snapshot(entries, indexOf(response));
+        }
+    }
+
+    /**
+     * Replicates every instance of a service, healthy or not, to
+     * {@code replica/<dc>/services/<service-id>} as JSON with the aggregated check status.
+     */
+    record Service(Consul source, Optional<String> viaDc, String datacenter, String service) implements Scope {
+
+        @Override
+        public String name() {
+            return "service:" + service;
+        }
+
+        @Override
+        public String destinationPrefix() {
+            return "replica/" + datacenter + "/services/";
+        }
+
+        @Override
+        public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
+            ConsulResponse<List<ServiceHealth>> response = source.healthClient()
+                    .getAllServiceInstances(service, options(index, wait, consistent, viaDc));
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            List<ServiceHealth> instances = response.getResponse() == null ? List.of() : response.getResponse();
+            for (ServiceHealth health : instances) {
+                String id = health.getService().getId();
+                if (id == null || id.isBlank() || id.contains("/")) {
+                    continue; // not addressable as one key: never ours
+                }
+                entries.put(destinationPrefix() + id, new Entry(encode(health), 0));
+            }
+            return new Snapshot(entries, indexOf(response));
+        }
+
+        @Override
+        public boolean owns(String key, Entry entry) {
+            if (!key.startsWith(destinationPrefix())) {
+                return false;
+            }
+            try {
+                var doc = JSON.readTree(Base64.getDecoder().decode(entry.base64Value()));
+                return service.equals(doc.path("service").asText(null));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                return false; // not written by us: leave it alone
+            }
+        }
+
+        private String encode(ServiceHealth health) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("service", health.getService().getService());
+            doc.put("id", health.getService().getId());
+            doc.put("datacenter", datacenter);
+            doc.put("node", health.getNode().getNode());
+            doc.put("address", health.getService().getAddress());
+            doc.put("port", health.getService().getPort());
+            doc.put("tags", health.getService().getTags());
+            doc.put("meta", health.getService().getMeta());
+            doc.put("status", aggregate(health.getChecks()));
+            try {
+                return Base64.getEncoder().encodeToString(JSON.writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode service " + health.getService().getId(), e);
+            }
+        }
+
+        /** Consul's own rule: the worst check wins. */
+        static String aggregate(List<HealthCheck> checks) {
+            String status = "passing";
+            for (HealthCheck check : checks) {
+                String s = check.getStatus();
+                if ("critical".equals(s)) {
+                    return "critical";
+                }
+                if ("warning".equals(s)) {
+                    status = "warning";
+                } else if ("maintenance".equals(s)) {
+                    return "critical";
+                }
+            }
+            return status;
+        }
+    }
+
+    private static BigInteger indexOf(ConsulResponse<?> response) {
+        return response.getIndex() == null ? BigInteger.ZERO : response.getIndex();
+    }
+}

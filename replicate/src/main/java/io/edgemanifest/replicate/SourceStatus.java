@@ -1,0 +1,89 @@
+package io.edgemanifest.replicate;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.kiwiproject.consul.Consul;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code replicate/status/<dc>} in the destination: {state, since, lastIndex, lastSyncAt, lagMillis,
+ * entries}. Written only when something changed, so an idle network costs no writes.
+ */
+final class SourceStatus {
+
+    private static final Logger log = LoggerFactory.getLogger(SourceStatus.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String datacenter;
+    private final Consul destination;
+    private final Map<String, Integer> entriesByScope = new ConcurrentHashMap<>();
+    private String state = "syncing";
+    private Instant since = Instant.now();
+    private BigInteger lastIndex = BigInteger.ZERO;
+    private Instant lastSyncAt;
+    private long lagMillis;
+
+    SourceStatus(String datacenter, Consul destination) {
+        this.datacenter = datacenter;
+        this.destination = destination;
+    }
+
+    static String key(String datacenter) {
+        return "replicate/status/" + datacenter;
+    }
+
+    synchronized void unreachable(Throwable cause) {
+        if (!"unreachable".equals(state)) {
+            log.warn("source {} unreachable ({}): keeping its replica, retrying", datacenter, cause.toString());
+            state = "unreachable";
+            since = Instant.now();
+            write();
+        }
+    }
+
+    /** A scope answered; {@code changed} tells whether anything was applied. */
+    synchronized void synced(String scope, BigInteger index, int entries, long lag, boolean changed) {
+        entriesByScope.put(scope, entries);
+        boolean stateChanged = !"ok".equals(state);
+        if (stateChanged) {
+            log.info("source {} in sync ({} after {})", datacenter, scope, state);
+            state = "ok";
+            since = Instant.now();
+        }
+        if (index.compareTo(lastIndex) > 0) {
+            lastIndex = index;
+        }
+        if (changed) {
+            lastSyncAt = Instant.now();
+            lagMillis = lag;
+        }
+        if (changed || stateChanged) {
+            write();
+        }
+    }
+
+    private void write() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("state", state);
+        doc.put("since", since.toString());
+        doc.put("lastIndex", lastIndex);
+        doc.put("lastSyncAt", lastSyncAt == null ? null : lastSyncAt.toString());
+        doc.put("lagMillis", lagMillis);
+        doc.put("entries", entriesByScope.values().stream().mapToInt(Integer::intValue).sum());
+        try {
+            destination.keyValueClient().putValue(key(datacenter), JSON.writeValueAsString(doc));
+        } catch (JsonProcessingException | RuntimeException e) {
+            log.debug("cannot write status of {}", datacenter, e);
+        }
+    }
+
+    synchronized String state() {
+        return state;
+    }
+}

@@ -1,0 +1,213 @@
+package io.edgemanifest.replicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.testing.ConsulAgent;
+import io.edgemanifest.testing.ConsulExtension;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.agent.ImmutableRegistration;
+import org.kiwiproject.consul.model.agent.Registration;
+import org.kiwiproject.consul.model.kv.Value;
+import org.kiwiproject.consul.model.session.ImmutableSession;
+import org.kiwiproject.consul.option.ImmutablePutOptions;
+
+/**
+ * One replicate instance, three real source datacenters (one reached through WAN federation, two
+ * directly) and the Explorer's datacenter as destination.
+ */
+class ReplicateIT {
+
+    @RegisterExtension
+    static final ConsulExtension consul = ConsulExtension.datacenters("explorer", "sg-a", "sg-b", "sg-c");
+
+    private static Replicator replicator;
+    private static Consul dest;
+    private static Consul a;
+    private static Consul b;
+    private static Consul c;
+
+    @BeforeAll
+    static void startReplicate() {
+        dest = client("explorer");
+        a = client("sg-a");
+        b = client("sg-b");
+        c = client("sg-c");
+        ConsulEndpoint destination = ConsulEndpoint.parse(consul.datacenter("explorer").httpUrl(), null);
+        List<SourceSpec> sources = List.of(
+                SourceSpec.parse("sg-a", null), // through the destination's WAN federation
+                SourceSpec.parse("sg-b=" + consul.datacenter("sg-b").httpUrl(), null),
+                SourceSpec.parse("sg-c=" + consul.datacenter("sg-c").httpUrl(), null));
+        ReplicateSettings settings = new ReplicateSettings(List.of("manifest/"), List.of("manifest/config/secret/"),
+                Duration.ofSeconds(5), 0.5, 100, Duration.ofSeconds(1), Duration.ofSeconds(1));
+        replicator = new Replicator(new Replicator.ReplicateConfig(destination, sources, settings,
+                Duration.ofSeconds(3), Duration.ofMillis(500))).start();
+        await().atMost(Duration.ofSeconds(20)).until(() -> replicator.held().size() == 3);
+    }
+
+    @AfterAll
+    static void stop() {
+        replicator.close();
+        List.of(dest, a, b, c).forEach(Consul::destroy);
+    }
+
+    private static Consul client(String dc) {
+        return Consul.builder().withUrl(consul.datacenter(dc).httpUrl()).withPing(false).build();
+    }
+
+    private static Optional<String> replica(String dc, String key) {
+        return dest.keyValueClient().getValue("replica/" + dc + "/kv/" + key).flatMap(Value::getValueAsString);
+    }
+
+    private static Optional<String> replicaService(String dc, String id) {
+        return dest.keyValueClient().getValue("replica/" + dc + "/services/" + id).flatMap(Value::getValueAsString);
+    }
+
+    @Test
+    void createUpdateAndDeleteAtEverySourceAppearInTheReplica() {
+        for (var entry : List.of(java.util.Map.entry("sg-a", a), java.util.Map.entry("sg-b", b))) {
+            Consul source = entry.getValue();
+            String dc = entry.getKey();
+            source.keyValueClient().putValue("manifest/config/motd", "hello " + dc);
+            source.keyValueClient().putValue("manifest/config/keep", "stays");
+            await().atMost(Duration.ofSeconds(10)).until(() -> replica(dc, "manifest/config/motd").equals(Optional.of("hello " + dc)));
+
+            source.keyValueClient().putValue("manifest/config/motd", "bye " + dc);
+            await().atMost(Duration.ofSeconds(10)).until(() -> replica(dc, "manifest/config/motd").equals(Optional.of("bye " + dc)));
+
+            source.keyValueClient().deleteKey("manifest/config/motd");
+            await().atMost(Duration.ofSeconds(10)).until(() -> replica(dc, "manifest/config/motd").isEmpty());
+            assertThat(replica(dc, "manifest/config/keep")).contains("stays");
+        }
+    }
+
+    @Test
+    void valuesAreCopiedByteForByteWithTheirFlags() {
+        byte[] bytes = {0, (byte) 0xff, 0x10, (byte) 0x80, 'x'};
+        b.keyValueClient().putValue("manifest/blob", bytes, 42L, ImmutablePutOptions.builder().build());
+
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                dest.keyValueClient().getValue("replica/sg-b/kv/manifest/blob").isPresent());
+        Value copy = dest.keyValueClient().getValue("replica/sg-b/kv/manifest/blob").orElseThrow();
+        assertThat(copy.getValueAsBytes()).hasValueSatisfying(v -> assertThat(v).containsExactly(bytes));
+        assertThat(copy.getFlags()).isEqualTo(42L);
+    }
+
+    @Test
+    void excludedPrefixesAndOtherPrefixesAreNotReplicated() {
+        a.keyValueClient().putValue("manifest/config/secret/token", "s3cr3t");
+        a.keyValueClient().putValue("other/thing", "x");
+        a.keyValueClient().putValue("manifest/config/marker", "after");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-a", "manifest/config/marker").isPresent());
+        assertThat(replica("sg-a", "manifest/config/secret/token")).isEmpty();
+        assertThat(replica("sg-a", "other/thing")).isEmpty();
+    }
+
+    @Test
+    void anEphemeralKeyWhoseSessionDiesAtTheSourceDiesInTheReplica() throws Exception {
+        b.agentClient().register(ImmutableRegistration.builder().id("host-eph").name("host")
+                .check(Registration.RegCheck.ttl(30L)).build());
+        b.agentClient().pass("host-eph");
+        String session = b.sessionClient().createSession(ImmutableSession.builder().name("host-eph")
+                .behavior("delete").lockDelay("0s").addChecks("serfHealth", "service:host-eph").build()).getId();
+        b.keyValueClient().acquireLock("manifest/hosts/host-eph", "{\"id\":\"host-eph\"}", session);
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-b", "manifest/hosts/host-eph").isPresent());
+
+        b.sessionClient().destroySession(session);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-b", "manifest/hosts/host-eph").isEmpty());
+        b.agentClient().deregister("host-eph");
+    }
+
+    @Test
+    void servicesAndTheirHealthAppearChangeAndDisappear() throws Exception {
+        a.agentClient().register(ImmutableRegistration.builder().id("gateway-svc").name("gateway")
+                .meta(java.util.Map.of("version", "1.0")).check(Registration.RegCheck.ttl(30L)).build());
+        a.agentClient().pass("gateway-svc");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                replicaService("sg-a", "gateway-svc").filter(j -> j.contains("\"status\":\"passing\"")).isPresent());
+        assertThat(replicaService("sg-a", "gateway-svc").orElseThrow())
+                .contains("\"service\":\"gateway\"", "\"version\":\"1.0\"", "\"datacenter\":\"sg-a\"");
+
+        a.agentClient().fail("gateway-svc");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                replicaService("sg-a", "gateway-svc").filter(j -> j.contains("\"status\":\"critical\"")).isPresent());
+
+        a.agentClient().deregister("gateway-svc");
+        await().atMost(Duration.ofSeconds(15)).until(() -> replicaService("sg-a", "gateway-svc").isEmpty());
+    }
+
+    @Test
+    void statusKeyPerSourceSaysOkWithEntries() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> dest.keyValueClient()
+                .getValue("replicate/status/sg-b").flatMap(Value::getValueAsString)
+                .filter(s -> s.contains("\"state\":\"ok\"")).isPresent());
+        String status = dest.keyValueClient().getValue("replicate/status/sg-b").flatMap(Value::getValueAsString).orElseThrow();
+        assertThat(status).contains("\"lastIndex\"", "\"lagMillis\"", "\"entries\"", "\"lastSyncAt\"");
+    }
+
+    @Test
+    void nothingIsWrittenWhileNothingChanges() {
+        c.keyValueClient().putValue("manifest/idle/probe", "1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-c", "manifest/idle/probe").isPresent());
+        // Let any write triggered by other tests' sources settle, then watch a quiet period.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(new java.util.concurrent.Callable<>() {
+            long last = -1;
+
+            @Override
+            public Boolean call() {
+                long now = replicator.transactions();
+                boolean quiet = now == last;
+                last = now;
+                return quiet;
+            }
+        });
+        long before = replicator.transactions();
+
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+                .until(() -> replicator.transactions() == before);
+    }
+
+    @Test
+    void aSourceThatGoesDownKeepsItsReplicaAndComesBackEmptyToConverge() {
+        ConsulAgent sgC = consul.datacenter("sg-c");
+        for (int i = 0; i < 150; i++) {
+            c.keyValueClient().putValue("manifest/bulk/k" + i, "v" + i);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                dest.keyValueClient().getKeys("replica/sg-c/kv/manifest/bulk/").size() == 150);
+        long tripsBefore = replicator.guardTrips();
+        long resetsBefore = replicator.indexResets();
+
+        sgC.stop();
+        await().atMost(Duration.ofSeconds(15)).until(() -> dest.keyValueClient().getValue("replicate/status/sg-c")
+                .flatMap(Value::getValueAsString).filter(s -> s.contains("\"state\":\"unreachable\"")).isPresent());
+        assertThat(dest.keyValueClient().getKeys("replica/sg-c/kv/manifest/bulk/")).hasSize(150);
+
+        sgC.start(); // a dev agent returns empty, with its index back near zero
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                dest.keyValueClient().getValues("replica/sg-c/kv/manifest/bulk/").isEmpty());
+        assertThat(replicator.guardTrips()).as("the mass delete was confirmed first").isGreaterThan(tripsBefore);
+        assertThat(replicator.indexResets()).as("the index went backwards").isGreaterThan(resetsBefore);
+        await().atMost(Duration.ofSeconds(10)).until(() -> dest.keyValueClient().getValue("replicate/status/sg-c")
+                .flatMap(Value::getValueAsString).filter(s -> s.contains("\"state\":\"ok\"")).isPresent());
+
+        c.keyValueClient().putValue("manifest/after/restart", "yes");
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-c", "manifest/after/restart").isPresent());
+    }
+
+    @SuppressWarnings("unused")
+    private static String utf8(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,112 @@
+package io.edgemanifest.replicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.testing.ConsulExtension;
+import io.edgemanifest.testing.RunnableJar;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.kv.Value;
+
+/** Two replicate instances — one a real process — share three sources, and one takes over when the other dies. */
+class ReplicateHaIT {
+
+    private static final List<String> SOURCES = List.of("sg-x", "sg-y", "sg-z");
+
+    @RegisterExtension
+    final ConsulExtension consul = ConsulExtension.datacenters("explorer", "sg-x", "sg-y", "sg-z");
+
+    private Consul dest;
+    private Replicator inJvm;
+    private Process process;
+
+    @BeforeEach
+    void connect() {
+        dest = Consul.builder().withUrl(consul.datacenter("explorer").httpUrl()).withPing(false).build();
+    }
+
+    @AfterEach
+    void stop() {
+        if (inJvm != null) {
+            inJvm.close();
+        }
+        if (process != null) {
+            process.destroyForcibly();
+        }
+        dest.destroy();
+    }
+
+    private String sourceFlag(String dc) {
+        return dc + "=" + consul.datacenter(dc).httpUrl();
+    }
+
+    private Map<String, String> lockHolders() {
+        Map<String, String> holders = new HashMap<>();
+        for (String dc : SOURCES) {
+            Optional<Value> lock = dest.keyValueClient().getValue(Replicator.lockKey(dc));
+            lock.filter(v -> v.getSession().isPresent()).flatMap(Value::getValueAsString).ifPresent(id -> holders.put(dc, id));
+        }
+        return holders;
+    }
+
+    @Test
+    void eachSourceIsReplicatedByExactlyOneInstanceAndTheSurvivorTakesOverFromADeadOne() throws Exception {
+        process = RunnableJar.of("replicate").start(Path.of("target", "process-logs", "replicate-" + Instant.now().toEpochMilli() + ".log"),
+                "--consul", consul.datacenter("explorer").httpUrl(), "--ttl", "3s", "--wait", "5s",
+                "--source", sourceFlag("sg-x"), "--source", sourceFlag("sg-y"), "--source", sourceFlag("sg-z"));
+        List<SourceSpec> specs = SOURCES.stream().map(dc -> SourceSpec.parse(sourceFlag(dc), null)).toList();
+        inJvm = new Replicator(new Replicator.ReplicateConfig(
+                ConsulEndpoint.parse(consul.datacenter("explorer").httpUrl(), null), specs,
+                new ReplicateSettings(List.of("manifest/"), List.of(), Duration.ofSeconds(5), 0.5, 100,
+                        Duration.ofSeconds(1), Duration.ofSeconds(1)),
+                Duration.ofSeconds(3), Duration.ofMillis(500))).start();
+
+        // Both instances hold some sources, and every source has exactly one holder.
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+            Map<String, String> holders = lockHolders();
+            assertThat(holders).containsOnlyKeys(SOURCES);
+            assertThat(holders.values()).contains(inJvm.id());
+            assertThat(holders.values()).anyMatch(id -> !id.equals(inJvm.id()));
+            assertThat(inJvm.held()).containsExactlyInAnyOrderElementsOf(holders.entrySet().stream()
+                    .filter(e -> e.getValue().equals(inJvm.id())).map(Map.Entry::getKey).toList());
+        });
+        String processHeld = lockHolders().entrySet().stream().filter(e -> !e.getValue().equals(inJvm.id()))
+                .map(Map.Entry::getKey).findFirst().orElseThrow();
+
+        process.destroyForcibly(); // kill -9: no goodbye, its locks go with its TTL check
+        process.waitFor(10, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(3 + 20)).until(() -> inJvm.held().size() == 3);
+        Consul source = Consul.builder().withUrl(consul.datacenter(processHeld).httpUrl()).withPing(false).build();
+        try {
+            source.keyValueClient().putValue("manifest/config/after-takeover", "ok");
+            await().atMost(Duration.ofSeconds(10)).until(() -> dest.keyValueClient()
+                    .getValue("replica/" + processHeld + "/kv/manifest/config/after-takeover").isPresent());
+        } finally {
+            source.destroy();
+        }
+    }
+
+    @Test
+    void badFlagsAreOneLineWithExitCodeTwo() {
+        for (String[] args : List.of(new String[] {"--source", "=http://x"}, new String[] {"--source", "sg-a=notaurl"},
+                new String[] {"--source", "sg-a", "--prefix", "/abs"}, new String[] {"--source", "sg-a", "--ttl", "1s"})) {
+            RunnableJar.Result result = RunnableJar.of("replicate").run(args);
+            assertThat(result.exitCode()).as(String.join(" ", args) + " -> " + result.output()).isEqualTo(2);
+            assertThat(result.output().strip().lines()).as(result.output()).hasSize(1);
+        }
+    }
+}

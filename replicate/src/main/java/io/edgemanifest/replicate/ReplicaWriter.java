@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes differences to the destination in Consul transactions ({@code PUT /v1/txn}): at most 64
@@ -30,12 +29,10 @@ final class ReplicaWriter {
     private final URI txn;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final AtomicLong transactions = new AtomicLong();
-    private final AtomicLong operations = new AtomicLong();
-    private final AtomicLong guardTrips = new AtomicLong();
-    private final AtomicLong indexResets = new AtomicLong();
+    private final ReplicateMetrics metrics;
 
-    ReplicaWriter(ConsulEndpoint destination) {
+    ReplicaWriter(ConsulEndpoint destination, ReplicateMetrics metrics) {
+        this.metrics = metrics;
         this.txn = URI.create(destination.url().toString().replaceAll("/+$", "") + "/v1/txn");
         this.token = destination.token();
     }
@@ -90,32 +87,6 @@ final class ReplicaWriter {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during a destination transaction", e);
         }
-        transactions.incrementAndGet();
-        operations.addAndGet(batch.size());
-    }
-
-    long transactions() {
-        return transactions.get();
-    }
-
-    long operations() {
-        return operations.get();
-    }
-
-    /** Counts answers that would have deleted too much and needed a confirming read. */
-    void guardTripped() {
-        guardTrips.incrementAndGet();
-    }
-
-    long guardTrips() {
-        return guardTrips.get();
-    }
-
-    void indexReset() {
-        indexResets.incrementAndGet();
-    }
-
-    long indexResets() {
-        return indexResets.get();
+        metrics.transaction();
     }
 }

@@ -3,6 +3,7 @@ package io.edgemanifest.replicate;
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.metrics.MetricsServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,8 +22,8 @@ public final class ReplicateMain implements Callable<Integer> {
             description = "The destination: Consul next to the Network Explorer. Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
     String consul;
 
-    @Option(names = "--source", paramLabel = "DC[=URL]", required = true, split = ",",
-            description = "A Stargate datacenter to replicate; repeatable. DC alone is read through the destination's "
+    @Option(names = "--source", paramLabel = "DC[=URL]", split = ",",
+            description = "A Stargate datacenter to replicate (at least one); repeatable. DC alone is read through the destination's "
                     + "WAN federation (?dc=DC); DC=URL reads that Consul directly.")
     List<String> sources;
 
@@ -58,8 +59,12 @@ public final class ReplicateMain implements Callable<Integer> {
             description = "TTL of this instance's check; a dead instance's sources move within about this. Default: ${DEFAULT-VALUE}")
     Duration ttl;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", defaultValue = "${env:EDGE_METRICS:-127.0.0.1:9464}",
+            description = "Where to serve Prometheus /metrics (port 0: any free port). Default: ${DEFAULT-VALUE}")
+    String metrics;
+
     Replicator.ReplicateConfig config() {
-        List<SourceSpec> specs = sources.stream().map(s -> SourceSpec.parse(s, token)).toList();
+        List<SourceSpec> specs = sources == null ? List.of() : sources.stream().map(s -> SourceSpec.parse(s, token)).toList();
         ReplicateSettings settings = new ReplicateSettings(prefixes, excludes, wait, guardRatio, guardMin,
                 confirmDelay, Duration.ofSeconds(10));
         return new Replicator.ReplicateConfig(ConsulEndpoint.parse(consul, token), specs, settings, ttl,
@@ -68,8 +73,23 @@ public final class ReplicateMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Replicator replicator = new Replicator(config()).start();
-        return Lifecycle.runUntilSignalled(replicator, replicator.id());
+        Replicator.ReplicateConfig config = config();
+        int colon = metrics.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("invalid --metrics '" + metrics + "' (use host:port)");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(metrics.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid --metrics '" + metrics + "' (use host:port)");
+        }
+        MetricsServer server = new MetricsServer(MetricsServer.newRegistry(), metrics.substring(0, colon), port);
+        Replicator replicator = new Replicator(config, server.registry()).start();
+        return Lifecycle.runUntilSignalled(() -> {
+            replicator.close();
+            server.close();
+        }, replicator.id());
     }
 
     public static void main(String[] args) {

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
 import org.kiwiproject.consul.model.agent.ImmutableRegistration;
@@ -41,6 +42,7 @@ public final class Replicator implements AutoCloseable {
     private final String id = SERVICE + "-" + UUID.randomUUID();
     private final Consul destination;
     private final ReplicaWriter writer;
+    private final ReplicateMetrics metrics;
     private final ScheduledExecutorService scheduler;
     private final Map<String, SourceReplicator> running = new ConcurrentHashMap<>();
     private final Map<String, Integer> freeRounds = new HashMap<>();
@@ -49,15 +51,21 @@ public final class Replicator implements AutoCloseable {
     private String lastProblem;
     private volatile boolean closed;
 
-    public Replicator(ReplicateConfig config) {
+    public Replicator(ReplicateConfig config, MeterRegistry registry) {
         this.config = Objects.requireNonNull(config, "config");
         this.destination = config.destination().client(Duration.ofSeconds(5));
-        this.writer = new ReplicaWriter(config.destination());
+        this.metrics = new ReplicateMetrics(registry, running::size);
+        this.writer = new ReplicaWriter(config.destination(), metrics);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "replicate-balance");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** An instance with metrics kept in memory only (tests, embedding). */
+    public Replicator(ReplicateConfig config) {
+        this(config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     public String id() {
@@ -78,17 +86,17 @@ public final class Replicator implements AutoCloseable {
 
     /** Transactions written to the destination so far (for tests and metrics). */
     public long transactions() {
-        return writer.transactions();
+        return metrics.transactions();
     }
 
     /** Answers that tripped the mass-delete guard. */
     public long guardTrips() {
-        return writer.guardTrips();
+        return metrics.guardTrips();
     }
 
     /** Times a source's index went backwards and a scope was read again in full. */
     public long indexResets() {
-        return writer.indexResets();
+        return metrics.indexResets();
     }
 
     private synchronized void round() {
@@ -162,7 +170,7 @@ public final class Replicator implements AutoCloseable {
                 freeRounds.remove(dc);
                 log.info("{}: took the lock of {}", id, dc);
                 running.put(dc, new SourceReplicator(source, config.destination(), destination, writer,
-                        config.settings()).start());
+                        config.settings(), metrics).start());
             }
         }
     }

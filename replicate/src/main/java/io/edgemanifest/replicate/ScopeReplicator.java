@@ -29,11 +29,13 @@ final class ScopeReplicator implements Runnable {
     private final ReplicaWriter writer;
     private final SourceStatus status;
     private final ReplicateSettings settings;
+    private final ReplicateMetrics metrics;
     private final Map<String, Entry> applied = new HashMap<>();
     private volatile boolean running = true;
 
     ScopeReplicator(String datacenter, Scope scope, Consul destination, ReplicaWriter writer, SourceStatus status,
-                    ReplicateSettings settings) {
+                    ReplicateSettings settings, ReplicateMetrics metrics) {
+        this.metrics = metrics;
         this.datacenter = datacenter;
         this.scope = scope;
         this.destination = destination;
@@ -64,7 +66,7 @@ final class ScopeReplicator implements Runnable {
                     log.info("{} {}: index went back from {} to {}: full resync", datacenter, scope.name(), index,
                             snapshot.index());
                     index = BigInteger.ZERO;
-                    writer.indexReset();
+                    metrics.indexReset();
                     continue;
                 }
                 if (!running) {
@@ -75,8 +77,12 @@ final class ScopeReplicator implements Runnable {
                     continue;
                 }
                 boolean changed = reconcile(snapshot);
-                status.synced(scope.name(), snapshot.index(), applied.size(),
-                        Duration.between(answered, Instant.now()).toMillis(), changed);
+                Duration lag = Duration.between(answered, Instant.now());
+                if (changed) {
+                    metrics.lag(datacenter, lag);
+                }
+                metrics.up(datacenter, true);
+                status.synced(scope.name(), snapshot.index(), applied.size(), lag.toMillis(), changed);
                 index = snapshot.index();
                 backoff.reset();
             } catch (RuntimeException e) {
@@ -84,6 +90,8 @@ final class ScopeReplicator implements Runnable {
                     break;
                 }
                 status.unreachable(e);
+                metrics.error(datacenter);
+                metrics.up(datacenter, false);
                 log.debug("{} {}: {}", datacenter, scope.name(), e.toString());
                 pause(backoff.next());
             }
@@ -108,7 +116,7 @@ final class ScopeReplicator implements Runnable {
         if (!deletes.isEmpty() && guardTrips(snapshot, deletes.size())) {
             log.warn("{} {}: answer would delete {} of {} entries: confirming with a consistent read in {} ms",
                     datacenter, scope.name(), deletes.size(), applied.size(), settings.confirmDelay().toMillis());
-            writer.guardTripped();
+            metrics.guardTripped();
             pause(settings.confirmDelay());
             if (!running) {
                 return false;
@@ -129,6 +137,7 @@ final class ScopeReplicator implements Runnable {
             return false;
         }
         writer.apply(puts, deletes);
+        metrics.applied(datacenter, puts.size(), deletes.size());
         applied.putAll(puts);
         deletes.forEach(applied::remove);
         log.debug("{} {}: applied {} puts, {} deletes", datacenter, scope.name(), puts.size(), deletes.size());

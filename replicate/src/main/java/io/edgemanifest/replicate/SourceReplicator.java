@@ -20,7 +20,7 @@ final class SourceReplicator implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     SourceReplicator(SourceSpec source, ConsulEndpoint destinationEndpoint, Consul destination, ReplicaWriter writer,
-                     ReplicateSettings settings) {
+                     ReplicateSettings settings, ReplicateMetrics metrics) {
         this.source = source;
         ConsulEndpoint reach = source.direct().orElse(destinationEndpoint);
         this.sourceClient = reach.watchClient(settings.blockingWait());
@@ -29,12 +29,12 @@ final class SourceReplicator implements AutoCloseable {
         for (String prefix : settings.prefixes()) {
             scopes.add(new ScopeReplicator(source.datacenter(),
                     new Scopes.Kv(sourceClient, viaDc, source.datacenter(), prefix, settings.excludes()),
-                    destination, writer, status, settings));
+                    destination, writer, status, settings, metrics));
         }
         for (String service : SERVICES) {
             scopes.add(new ScopeReplicator(source.datacenter(),
                     new Scopes.Service(sourceClient, viaDc, source.datacenter(), service),
-                    destination, writer, status, settings));
+                    destination, writer, status, settings, metrics));
         }
     }
 

@@ -64,8 +64,10 @@ class ReplicateHaIT {
 
     @Test
     void eachSourceIsReplicatedByExactlyOneInstanceAndTheSurvivorTakesOverFromADeadOne() throws Exception {
+        int metricsPort = io.edgemanifest.testing.FreePorts.next();
         process = RunnableJar.of("replicate").start(Path.of("target", "process-logs", "replicate-" + Instant.now().toEpochMilli() + ".log"),
                 "--consul", consul.datacenter("explorer").httpUrl(), "--ttl", "3s", "--wait", "5s",
+                "--metrics", "127.0.0.1:" + metricsPort,
                 "--source", sourceFlag("sg-x"), "--source", sourceFlag("sg-y"), "--source", sourceFlag("sg-z"));
         List<SourceSpec> specs = SOURCES.stream().map(dc -> SourceSpec.parse(sourceFlag(dc), null)).toList();
         inJvm = new Replicator(new Replicator.ReplicateConfig(
@@ -85,6 +87,12 @@ class ReplicateHaIT {
         });
         String processHeld = lockHolders().entrySet().stream().filter(e -> !e.getValue().equals(inJvm.id()))
                 .map(Map.Entry::getKey).findFirst().orElseThrow();
+
+        String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(scrape).contains("replicate_sources_held", "replicate_transactions_total",
+                "replicate_source_up{source=\"" + processHeld + "\"} 1.0");
 
         process.destroyForcibly(); // kill -9: no goodbye, its locks go with its TTL check
         process.waitFor(10, TimeUnit.SECONDS);

@@ -1,0 +1,77 @@
+package io.edgemanifest.replicate;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * What one replicate instance exposes at {@code /metrics}, and the counters its tests read.
+ * Per source: apply lag (histogram), operations by verb, errors, up/down; per instance: transactions,
+ * guard trips, index resets, sources held.
+ */
+final class ReplicateMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter transactions;
+    private final Counter guardTrips;
+    private final Counter indexResets;
+    private final Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
+
+    ReplicateMetrics(MeterRegistry registry, Supplier<Number> held) {
+        this.registry = registry;
+        this.transactions = Counter.builder("replicate_transactions").description("Consul transactions written to the destination").register(registry);
+        this.guardTrips = Counter.builder("replicate_delete_guard_trips").description("answers that needed a confirming read before deleting").register(registry);
+        this.indexResets = Counter.builder("replicate_index_resets").description("times a source index went backwards").register(registry);
+        registry.gauge("replicate_sources_held", java.util.List.of(), held, s -> s.get().doubleValue());
+    }
+
+    void transaction() {
+        transactions.increment();
+    }
+
+    void guardTripped() {
+        guardTrips.increment();
+    }
+
+    void indexReset() {
+        indexResets.increment();
+    }
+
+    void applied(String source, int puts, int deletes) {
+        Counter.builder("replicate_ops").tag("source", source).tag("verb", "set").register(registry).increment(puts);
+        Counter.builder("replicate_ops").tag("source", source).tag("verb", "delete").register(registry).increment(deletes);
+    }
+
+    /** From a source's answer to the replica written. */
+    void lag(String source, Duration lag) {
+        Timer.builder("replicate_lag").tag("source", source).publishPercentileHistogram()
+                .description("from a source's answer to the replica written").register(registry).record(lag);
+    }
+
+    void error(String source) {
+        Counter.builder("replicate_errors").tag("source", source).register(registry).increment();
+    }
+
+    void up(String source, boolean isUp) {
+        up.computeIfAbsent(source, s -> registry.gauge("replicate_source_up",
+                java.util.List.of(io.micrometer.core.instrument.Tag.of("source", s)), new AtomicInteger()))
+                .set(isUp ? 1 : 0);
+    }
+
+    long transactions() {
+        return (long) transactions.count();
+    }
+
+    long guardTrips() {
+        return (long) guardTrips.count();
+    }
+
+    long indexResets() {
+        return (long) indexResets.count();
+    }
+}

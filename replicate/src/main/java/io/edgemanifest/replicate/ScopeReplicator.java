@@ -85,7 +85,7 @@ final class ScopeReplicator implements Runnable {
                 status.synced(scope.name(), snapshot.index(), applied.size(), lag.toMillis(), changed);
                 index = snapshot.index();
                 backoff.reset();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // OkHttp (Kotlin) can throw InterruptedException unchecked on stop
                 if (!running) {
                     break;
                 }

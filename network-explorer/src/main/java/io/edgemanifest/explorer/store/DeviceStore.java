@@ -1,0 +1,41 @@
+package io.edgemanifest.explorer.store;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Explorer's own memory of every device ever seen: current state and every transition. H2 by
+ * default, PostgreSQL by JDBC URL; the same Flyway migrations on both.
+ */
+public interface DeviceStore extends AutoCloseable {
+
+    /** Applies a batch atomically: device rows upserted, one event appended per change that has one. */
+    void apply(List<Change> changes);
+
+    Optional<Device> find(String id);
+
+    /** Every device's current state (for reconciling with the replica at start). */
+    List<Device> all();
+
+    Page<Device> list(DeviceQuery query, Instant now);
+
+    /** Newest first; {@code beforeSeq} null for the newest page. */
+    List<Event> events(String deviceId, Long beforeSeq, int limit);
+
+    Availability availability(String deviceId, Instant from, Instant to);
+
+    /** {@code count} consecutive buckets of {@code size} ending at {@code now} (oldest first). */
+    List<Availability> availabilityBuckets(String deviceId, Duration size, int count, Instant now);
+
+    /** datacenter -> kind -> status -> count. */
+    Map<String, Map<String, Map<DeviceStatus, Long>>> counts();
+
+    /** Number of events stored (all devices). */
+    long eventCount();
+
+    @Override
+    void close();
+}

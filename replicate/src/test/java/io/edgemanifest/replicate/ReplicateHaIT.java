@@ -65,10 +65,16 @@ class ReplicateHaIT {
     @Test
     void eachSourceIsReplicatedByExactlyOneInstanceAndTheSurvivorTakesOverFromADeadOne() throws Exception {
         int metricsPort = io.edgemanifest.testing.FreePorts.next();
-        process = RunnableJar.of("replicate").start(Path.of("target", "process-logs", "replicate-" + Instant.now().toEpochMilli() + ".log"),
+        Path log = Path.of("target", "process-logs", "replicate-" + Instant.now().toEpochMilli() + ".log");
+        process = RunnableJar.of("replicate").start(log,
                 "--consul", consul.datacenter("explorer").httpUrl(), "--ttl", "3s", "--wait", "5s",
                 "--metrics", "127.0.0.1:" + metricsPort,
                 "--source", sourceFlag("sg-x"), "--source", sourceFlag("sg-y"), "--source", sourceFlag("sg-z"));
+        // The process registers first, so both start orders are not left to chance.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(process.isAlive()).as("replicate process alive; its output: %s", java.nio.file.Files.readString(log)).isTrue();
+            assertThat(dest.healthClient().getHealthyServiceInstances("replicate").getResponse()).hasSize(1);
+        });
         List<SourceSpec> specs = SOURCES.stream().map(dc -> SourceSpec.parse(sourceFlag(dc), null)).toList();
         inJvm = new Replicator(new Replicator.ReplicateConfig(
                 ConsulEndpoint.parse(consul.datacenter("explorer").httpUrl(), null), specs,

@@ -1,0 +1,287 @@
+package io.edgemanifest.explorer.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.presence.Backoff;
+import io.edgemanifest.explorer.store.Change;
+import io.edgemanifest.explorer.store.Device;
+import io.edgemanifest.explorer.store.DeviceStore;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.ConsulResponse;
+import org.kiwiproject.consul.model.kv.Value;
+import org.kiwiproject.consul.option.ImmutableQueryOptions;
+import org.kiwiproject.consul.option.QueryOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches the replica in the Explorer's Consul with blocking queries and turns what changes into
+ * device transitions in the store. Per source datacenter: its node records, its services, and its
+ * replicate status. On start it loads what the store knows and reconciles once every datacenter
+ * has been read: a device that left while the Explorer was down gets its OFFLINE, and nothing that
+ * did not change gets an event.
+ */
+public final class ReplicaIngest implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ReplicaIngest.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Map<String, String> KINDS = Map.of("hosts", "host", "gateways", "gateway", "stargates", "stargate");
+
+    private final DeviceStore store;
+    private final Consul consul;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private final Map<String, Device> known = new HashMap<>();
+    private final Map<String, ReplicaView> views = new HashMap<>();
+    private final Set<String> watched = ConcurrentHashMap.newKeySet();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicLong changesApplied = new AtomicLong();
+    /** Devices whose change the store has not taken yet (it failed): retried with the next batch. */
+    private final Set<String> pending = new HashSet<>();
+    private volatile boolean running = true;
+
+    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.consul = endpoint.watchClient(WAIT);
+        this.clock = clock;
+    }
+
+    public ReplicaIngest start() {
+        synchronized (lock) {
+            store.all().forEach(d -> known.put(d.id(), d));
+        }
+        log.info("ingest: {} devices known from the store", known.size());
+        watch("replicate/status/", this::onStatus);
+        return this;
+    }
+
+    /** Changes written to the store so far. */
+    public long changesApplied() {
+        return changesApplied.get();
+    }
+
+    /** Source datacenters seen in the replica, with whether replicate reaches them. */
+    public Map<String, Boolean> datacenters() {
+        synchronized (lock) {
+            Map<String, Boolean> result = new HashMap<>();
+            views.forEach((dc, v) -> result.put(dc, !v.unreachable));
+            return result;
+        }
+    }
+
+    private void watch(String prefix, Consumer<List<Value>> onAnswer) {
+        if (!watched.add(prefix)) {
+            return;
+        }
+        threads.add(Thread.ofVirtual().name("ingest-" + prefix).start(() -> {
+            Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
+            BigInteger index = BigInteger.ZERO;
+            while (running) {
+                try {
+                    QueryOptions options = index.signum() == 0 ? QueryOptions.BLANK
+                            : QueryOptions.blockSeconds((int) WAIT.toSeconds(), index).build();
+                    ConsulResponse<List<Value>> response = consul.keyValueClient().getConsulResponseWithValues(prefix, options);
+                    BigInteger next = response.getIndex() == null ? BigInteger.ZERO : response.getIndex();
+                    if (index.signum() > 0 && next.equals(index)) {
+                        continue;
+                    }
+                    index = next.compareTo(index) < 0 ? BigInteger.ZERO : next;
+                    onAnswer.accept(response.getResponse() == null ? List.of() : response.getResponse());
+                    backoff.reset();
+                } catch (Exception e) {
+                    if (!running) {
+                        return;
+                    }
+                    log.debug("ingest watch {} failed: {}", prefix, e.toString());
+                    pause(backoff.next());
+                }
+            }
+        }));
+    }
+
+    private void onStatus(List<Value> values) {
+        Set<String> affectedDcs = new HashSet<>();
+        synchronized (lock) {
+            for (Value value : values) {
+                String dc = value.getKey().substring("replicate/status/".length());
+                if (dc.isEmpty() || dc.contains("/")) {
+                    continue;
+                }
+                boolean unreachable = value.getValueAsString().map(ReplicaIngest::stateOf).map("unreachable"::equals).orElse(false);
+                ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
+                if (view.unreachable != unreachable) {
+                    view.unreachable = unreachable;
+                    affectedDcs.add(dc);
+                    log.info("ingest: datacenter {} is {}", dc, unreachable ? "unreachable" : "reachable");
+                }
+            }
+        }
+        for (String dc : Set.copyOf(views.keySet())) {
+            watch("replica/" + dc + "/kv/manifest/", answer -> onRecords(dc, answer));
+            watch("replica/" + dc + "/services/", answer -> onServices(dc, answer));
+        }
+        affectedDcs.forEach(this::recomputeDatacenter);
+    }
+
+    private static String stateOf(String json) {
+        try {
+            JsonNode node = JSON.readTree(json);
+            return node.path("state").asText("");
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private void onRecords(String dc, List<Value> values) {
+        String prefix = "replica/" + dc + "/kv/manifest/";
+        Map<String, ReplicaView.RecordEntry> now = new HashMap<>();
+        for (Value value : values) {
+            String rest = value.getKey().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                continue;
+            }
+            String kind = KINDS.get(rest.substring(0, slash));
+            String id = rest.substring(slash + 1);
+            if (kind == null || id.isEmpty() || id.contains("/")) {
+                continue; // operator config and anything else that is not a node record
+            }
+            String json = value.getValueAsString().orElse("");
+            now.put(id, new ReplicaView.RecordEntry(kind, json));
+        }
+        Set<String> affected = new HashSet<>();
+        boolean firstRead;
+        synchronized (lock) {
+            ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
+            firstRead = !view.recordsRead;
+            diff(view.records, now, affected);
+            view.records.clear();
+            view.records.putAll(now);
+            view.recordsRead = true;
+        }
+        if (firstRead) {
+            recomputeDatacenter(dc);
+        } else {
+            recompute(affected);
+        }
+    }
+
+    private void onServices(String dc, List<Value> values) {
+        String prefix = "replica/" + dc + "/services/";
+        Map<String, String> now = new HashMap<>();
+        for (Value value : values) {
+            String id = value.getKey().substring(prefix.length());
+            now.put(id, value.getValueAsString().map(ReplicaIngest::statusOf).orElse("critical"));
+        }
+        Set<String> affected = new HashSet<>();
+        boolean firstRead;
+        synchronized (lock) {
+            ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
+            firstRead = !view.servicesRead;
+            diff(view.serviceStatus, now, affected);
+            view.serviceStatus.clear();
+            view.serviceStatus.putAll(now);
+            view.servicesRead = true;
+        }
+        if (firstRead) {
+            recomputeDatacenter(dc);
+        } else {
+            recompute(affected);
+        }
+    }
+
+    private static String statusOf(String json) {
+        try {
+            return JSON.readTree(json).path("status").asText("critical");
+        } catch (Exception e) {
+            return "critical";
+        }
+    }
+
+    private static <V> void diff(Map<String, V> before, Map<String, V> after, Set<String> affected) {
+        before.forEach((k, v) -> {
+            if (!Objects.equals(v, after.get(k))) {
+                affected.add(k);
+            }
+        });
+        after.forEach((k, v) -> {
+            if (!before.containsKey(k)) {
+                affected.add(k);
+            }
+        });
+    }
+
+    /** Everything we know in, or that the replica shows in, one datacenter. */
+    private void recomputeDatacenter(String dc) {
+        Set<String> ids = new HashSet<>();
+        synchronized (lock) {
+            known.values().stream().filter(d -> dc.equals(d.datacenter())).forEach(d -> ids.add(d.id()));
+            ReplicaView view = views.get(dc);
+            if (view != null) {
+                ids.addAll(view.records.keySet());
+            }
+        }
+        recompute(ids);
+    }
+
+    private void recompute(Set<String> ids) {
+        synchronized (lock) {
+            pending.addAll(ids);
+            if (pending.isEmpty()) {
+                return;
+            }
+            List<Change> changes = new ArrayList<>();
+            var now = clock.instant();
+            for (String id : pending) {
+                DeviceStateMachine.next(id, known.get(id), views.values(), now).ifPresent(change -> {
+                    changes.add(change);
+                    if (change.device().parseError() != null) {
+                        log.warn("ingest: record of {} in {} is malformed: {}", id, change.device().datacenter(),
+                                change.device().parseError());
+                    }
+                });
+            }
+            for (int from = 0; from < changes.size(); from += 500) {
+                List<Change> batch = changes.subList(from, Math.min(changes.size(), from + 500));
+                store.apply(batch); // throws: the rest stays pending and is retried with the next answer
+                batch.forEach(c -> {
+                    known.put(c.device().id(), c.device());
+                    pending.remove(c.device().id());
+                });
+                changesApplied.addAndGet(batch.size());
+            }
+            pending.clear();
+            log.debug("ingest: {} changes", changes.size());
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis()); // retry pacing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        threads.forEach(Thread::interrupt);
+        consul.destroy();
+    }
+}

@@ -33,6 +33,12 @@ public interface DeviceStore extends AutoCloseable {
     /** datacenter -> kind -> status -> count. */
     Map<String, Map<String, Map<DeviceStatus, Long>>> counts();
 
+    /**
+     * Recomputes each device's 24-hour availability into a column, so that listing can filter
+     * {@code belowTarget} and sort by availability without reading events per request.
+     */
+    void refreshAvailability(Instant now);
+
     /** Number of events stored (all devices). */
     long eventCount();
 

@@ -1,0 +1,91 @@
+package io.edgemanifest.explorer;
+
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.explorer.api.ExplorerApi;
+import io.edgemanifest.explorer.ingest.ReplicaIngest;
+import io.edgemanifest.explorer.store.DeviceStatus;
+import io.edgemanifest.explorer.store.DeviceStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Network Explorer: ingest from the replica into the store, and the API and UI over the store. */
+public final class Explorer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Explorer.class);
+
+    private final DeviceStore store;
+    private final ReplicaIngest ingest;
+    private final ExplorerApi api;
+    private final ScheduledExecutorService scheduler;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.ingest = new ReplicaIngest(consul, store, clock);
+        this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "explorer-availability");
+            t.setDaemon(true);
+            return t;
+        });
+        Gauge.builder("explorer_ingest_changes", ingest, i -> i.changesApplied()).register(metrics);
+        Gauge.builder("explorer_events", store, DeviceStore::eventCount).register(metrics);
+        for (String kind : new String[] {"host", "gateway", "stargate"}) {
+            for (DeviceStatus status : DeviceStatus.values()) {
+                Gauge.builder("explorer_devices", store, s -> s.counts().values().stream()
+                                .mapToLong(byKind -> byKind.getOrDefault(kind, Map.of()).getOrDefault(status, 0L)).sum())
+                        .tag("kind", kind).tag("status", status.name().toLowerCase(java.util.Locale.ROOT)).register(metrics);
+            }
+        }
+    }
+
+    private Map<String, Object> datacenterStatus() {
+        Map<String, Object> result = new LinkedHashMap<>();
+        ingest.datacenters().forEach((dc, reachable) -> result.put(dc, Map.of("reachable", reachable)));
+        return result;
+    }
+
+    public Explorer start(String bind, int port) {
+        ingest.start();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                store.refreshAvailability(java.time.Instant.now());
+            } catch (RuntimeException e) {
+                log.warn("availability refresh failed", e);
+            }
+        }, 0, 60, TimeUnit.SECONDS);
+        api.start(bind, port);
+        log.info("Network Explorer on http://{}:{}/", bind, api.port());
+        return this;
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public ReplicaIngest ingest() {
+        return ingest;
+    }
+
+    public DeviceStore store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        api.close();
+        ingest.close();
+        store.close();
+    }
+}

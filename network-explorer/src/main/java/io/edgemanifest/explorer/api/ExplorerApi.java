@@ -97,9 +97,14 @@ public final class ExplorerApi implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
         }
+        Map<String, Double> availability = store.availability24h(page.items().stream().map(Device::id).toList());
         List<Map<String, Object>> items = new ArrayList<>();
         for (Device d : page.items()) {
-            items.add(summary(d));
+            Map<String, Object> item = summary(d);
+            Double a = availability.get(d.id());
+            item.put("availability24h", a);
+            item.put("belowTarget", a != null && a < targets.getOrDefault(d.kind(), 0.0));
+            items.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", items);

@@ -39,6 +39,9 @@ public interface DeviceStore extends AutoCloseable {
      */
     void refreshAvailability(Instant now);
 
+    /** The refreshed 24-hour availability of these devices (absent until first computed). */
+    Map<String, Double> availability24h(java.util.Collection<String> ids);
+
     /** Number of events stored (all devices). */
     long eventCount();
 

@@ -1,0 +1,472 @@
+package io.edgemanifest.explorer.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.flywaydb.core.Flyway;
+
+/**
+ * {@link DeviceStore} over JDBC: H2 or PostgreSQL, schema by Flyway. Lists use keyset pagination
+ * (never OFFSET) so page 2,000 of 100,000 devices costs what page 1 does.
+ */
+public final class JdbcDeviceStore implements DeviceStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, String> SORTS = Map.of(
+            "id", "id", "kind", "kind", "datacenter", "datacenter", "status", "status",
+            "lastSeen", "last_seen", "firstSeen", "first_seen", "availability", "avail_24h");
+    private static final String COLUMNS = "id, kind, datacenter, status, first_seen, last_seen, status_since, "
+            + "record_json, parse_error, gateway, city, country, labels_json";
+
+    private final HikariDataSource dataSource;
+    private final Map<String, Double> targets;
+
+    private JdbcDeviceStore(HikariDataSource dataSource, Map<String, Double> targets) {
+        this.dataSource = dataSource;
+        this.targets = targets;
+    }
+
+    /** Opens (and migrates) the store; a store that cannot be reached is an {@link IllegalStateException} saying so. */
+    public static JdbcDeviceStore open(StoreConfig config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        hikari.setUsername(config.user());
+        hikari.setPassword(config.password());
+        hikari.setMaximumPoolSize(8);
+        hikari.setPoolName("explorer-store");
+        hikari.setInitializationFailTimeout(10_000);
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("store " + redact(config.jdbcUrl()) + " unavailable: " + rootMessage(e), e);
+        }
+        try {
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw new IllegalStateException("store " + redact(config.jdbcUrl()) + " could not be migrated: " + rootMessage(e), e);
+        }
+        return new JdbcDeviceStore(dataSource, config.targets());
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("password=[^;&]*", "password=***");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public void apply(List<Change> changes) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement update = c.prepareStatement("UPDATE devices SET kind=?, datacenter=?, status=?, "
+                    + "first_seen=?, last_seen=?, status_since=?, record_json=?, parse_error=?, gateway=?, city=?, "
+                    + "country=?, labels_json=?, search_text=? WHERE id=?");
+                 PreparedStatement insert = c.prepareStatement("INSERT INTO devices (kind, datacenter, status, "
+                         + "first_seen, last_seen, status_since, record_json, parse_error, gateway, city, country, "
+                         + "labels_json, search_text, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 PreparedStatement event = c.prepareStatement("INSERT INTO events (device_id, event_type, "
+                         + "happened_at, datacenter, detail) VALUES (?,?,?,?,?)")) {
+                for (Change change : changes) {
+                    Device d = change.device();
+                    bindDevice(update, d);
+                    if (update.executeUpdate() == 0) {
+                        bindDevice(insert, d);
+                        insert.executeUpdate();
+                    }
+                    if (change.event() != null) {
+                        event.setString(1, d.id());
+                        event.setString(2, change.event().name());
+                        event.setObject(3, time(change.at()));
+                        event.setString(4, d.datacenter());
+                        event.setString(5, truncate(change.detail(), 2000));
+                        event.addBatch();
+                    }
+                }
+                event.executeBatch();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void bindDevice(PreparedStatement ps, Device d) throws SQLException {
+        ps.setString(1, d.kind());
+        ps.setString(2, d.datacenter());
+        ps.setString(3, d.status().name());
+        ps.setObject(4, time(d.firstSeen()));
+        ps.setObject(5, time(d.lastSeen()));
+        ps.setObject(6, time(d.statusSince()));
+        ps.setString(7, d.recordJson());
+        ps.setString(8, truncate(d.parseError(), 2000));
+        ps.setString(9, d.gateway());
+        ps.setString(10, d.city());
+        ps.setString(11, d.country());
+        ps.setString(12, labelsJson(d.labels()));
+        ps.setString(13, searchText(d));
+        ps.setString(14, d.id());
+    }
+
+    private static String searchText(Device d) {
+        StringBuilder text = new StringBuilder(d.id());
+        d.labels().forEach((k, v) -> text.append(' ').append(k).append('=').append(v));
+        if (d.city() != null) {
+            text.append(' ').append(d.city());
+        }
+        if (d.country() != null) {
+            text.append(' ').append(d.country());
+        }
+        return text.toString().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public void refreshAvailability(Instant now) {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT id FROM devices");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE devices SET avail_24h=? WHERE id=?")) {
+            int n = 0;
+            for (String id : ids) {
+                Availability a = availability(c, id, now.minus(Duration.ofHours(24)), now);
+                ps.setDouble(1, a.online());
+                ps.setString(2, id);
+                ps.addBatch();
+                if (++n % 500 == 0) {
+                    ps.executeBatch();
+                }
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw new IllegalStateException("store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public Optional<Device> find(String id) {
+        return query("SELECT " + COLUMNS + " FROM devices WHERE id=?", List.of(id)).stream().findFirst();
+    }
+
+    @Override
+    public List<Device> all() {
+        return query("SELECT " + COLUMNS + " FROM devices", List.of());
+    }
+
+    @Override
+    public Page<Device> list(DeviceQuery q, Instant now) {
+        String sortKey = q.sort() == null ? "id" : q.sort();
+        boolean desc = sortKey.startsWith("-");
+        String column = SORTS.get(desc ? sortKey.substring(1) : sortKey);
+        if (column == null) {
+            throw new IllegalArgumentException("invalid sort '" + sortKey + "' (one of " + SORTS.keySet() + ")");
+        }
+        StringBuilder where = new StringBuilder(" WHERE 1=1");
+        List<Object> args = new ArrayList<>();
+        if (q.kind() != null) {
+            where.append(" AND kind=?");
+            args.add(q.kind());
+        }
+        if (q.datacenter() != null) {
+            where.append(" AND datacenter=?");
+            args.add(q.datacenter());
+        }
+        if (q.status() != null) {
+            where.append(" AND status=?");
+            args.add(q.status().name());
+        }
+        if (q.q() != null) {
+            where.append(" AND search_text LIKE ?");
+            args.add("%" + q.q().toLowerCase(Locale.ROOT).replace("%", "").replace("_", "") + "%");
+        }
+        if (Boolean.TRUE.equals(q.belowTarget())) {
+            where.append(" AND avail_24h >= 0 AND avail_24h < CASE kind WHEN 'host' THEN ? WHEN 'gateway' THEN ? ELSE ? END");
+            args.add(targets.getOrDefault("host", 0.0));
+            args.add(targets.getOrDefault("gateway", 0.0));
+            args.add(targets.getOrDefault("stargate", 0.0));
+        }
+        long total = count("SELECT COUNT(*) FROM devices" + where, args);
+        List<Object> pageArgs = new ArrayList<>(args);
+        StringBuilder pageWhere = new StringBuilder(where);
+        if (q.cursor() != null) {
+            Object[] cursor = decodeCursor(q.cursor(), column);
+            String op = desc ? "<" : ">";
+            pageWhere.append(" AND (").append(column).append(' ').append(op).append(" ? OR (").append(column)
+                    .append(" = ? AND id ").append(op).append(" ?))");
+            pageArgs.add(cursor[0]);
+            pageArgs.add(cursor[0]);
+            pageArgs.add(cursor[1]);
+        }
+        String order = desc ? " DESC" : " ASC";
+        pageArgs.add(q.limit() + 1);
+        List<Device> rows = new ArrayList<>();
+        List<Object> sortValues = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + column + " AS sort_value, avail_24h FROM devices"
+                     + pageWhere + " ORDER BY " + column + order + ", id" + order + " LIMIT ?")) {
+            bind(ps, pageArgs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(device(rs));
+                    sortValues.add(rs.getObject("sort_value"));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        String next = null;
+        if (rows.size() > q.limit()) {
+            rows = rows.subList(0, q.limit());
+            next = encodeCursor(sortValues.get(q.limit() - 1), rows.get(q.limit() - 1).id());
+        }
+        return new Page<>(List.copyOf(rows), total, next);
+    }
+
+    @Override
+    public Map<String, Double> availability24h(java.util.Collection<String> ids) {
+        Map<String, Double> result = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return result;
+        }
+        String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT id, avail_24h FROM devices WHERE avail_24h >= 0 AND id IN (" + marks + ")")) {
+            bind(ps, List.copyOf(ids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.put(rs.getString(1), rs.getDouble(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    private static String encodeCursor(Object value, String id) {
+        // Drivers differ in what getObject gives for timestamptz (H2: OffsetDateTime, PostgreSQL: Timestamp).
+        String v = value instanceof OffsetDateTime t ? "t" + t.toInstant().toString()
+                : value instanceof java.util.Date d ? "t" + d.toInstant().toString()
+                : value instanceof Number n ? "n" + n.doubleValue() : "s" + value;
+        return Base64.getUrlEncoder().withoutPadding().encodeToString((v + "\u0000" + id).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Object[] decodeCursor(String cursor, String column) {
+        try {
+            String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            int sep = raw.indexOf('\u0000');
+            String value = raw.substring(0, sep);
+            String id = raw.substring(sep + 1);
+            Object parsed = switch (value.charAt(0)) {
+                case 't' -> time(Instant.parse(value.substring(1)));
+                case 'n' -> Double.parseDouble(value.substring(1));
+                case 's' -> value.substring(1);
+                default -> throw new IllegalArgumentException();
+            };
+            boolean timeColumn = column.equals("last_seen") || column.equals("first_seen");
+            boolean numberColumn = column.equals("avail_24h");
+            if (timeColumn != (parsed instanceof OffsetDateTime) || numberColumn != (parsed instanceof Double)) {
+                throw new IllegalArgumentException();
+            }
+            return new Object[] {parsed, id};
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("invalid cursor '" + cursor + "' (it belongs to another sort, or was altered)");
+        }
+    }
+
+    @Override
+    public List<Event> events(String deviceId, Long beforeSeq, int limit) {
+        String sql = "SELECT seq, device_id, event_type, happened_at, datacenter, detail FROM events WHERE device_id=?"
+                + (beforeSeq == null ? "" : " AND seq < ?") + " ORDER BY seq DESC LIMIT ?";
+        List<Event> events = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setString(i++, deviceId);
+            if (beforeSeq != null) {
+                ps.setLong(i++, beforeSeq);
+            }
+            ps.setInt(i, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    events.add(new Event(rs.getLong(1), rs.getString(2), EventType.valueOf(rs.getString(3)),
+                            rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return events;
+    }
+
+    @Override
+    public Availability availability(String deviceId, Instant from, Instant to) {
+        try (Connection c = dataSource.getConnection()) {
+            return availability(c, deviceId, from, to);
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Availability> availabilityBuckets(String deviceId, Duration size, int count, Instant now) {
+        Instant start = now.minus(size.multipliedBy(count));
+        try (Connection c = dataSource.getConnection()) {
+            List<Timeline.Segment> segments = Timeline.load(c, deviceId, start, now);
+            List<Availability> buckets = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                Instant from = start.plus(size.multipliedBy(i));
+                buckets.add(Timeline.share(segments, from, from.plus(size)));
+            }
+            return buckets;
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Availability availability(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
+        return Timeline.share(Timeline.load(c, deviceId, from, to), from, to);
+    }
+
+    @Override
+    public Map<String, Map<String, Map<DeviceStatus, Long>>> counts() {
+        Map<String, Map<String, Map<DeviceStatus, Long>>> result = new LinkedHashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT datacenter, kind, status, COUNT(*) FROM devices "
+                     + "GROUP BY datacenter, kind, status ORDER BY datacenter, kind, status");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                result.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(rs.getString(2), k -> new LinkedHashMap<>())
+                        .put(DeviceStatus.valueOf(rs.getString(3)), rs.getLong(4));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    @Override
+    public long eventCount() {
+        return count("SELECT COUNT(*) FROM events", List.of());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private List<Device> query(String sql, List<Object> args) {
+        List<Device> devices = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    devices.add(device(rs));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return devices;
+    }
+
+    private long count(String sql, List<Object> args) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
+        }
+    }
+
+    private static Device device(ResultSet rs) throws SQLException {
+        return new Device(rs.getString("id"), rs.getString("kind"), rs.getString("datacenter"),
+                DeviceStatus.valueOf(rs.getString("status")), instant(rs, "first_seen"), instant(rs, "last_seen"),
+                instant(rs, "status_since"), rs.getString("record_json"), rs.getString("parse_error"),
+                rs.getString("gateway"), rs.getString("city"), rs.getString("country"), labels(rs.getString("labels_json")));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
+    }
+
+    static OffsetDateTime time(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
+    }
+
+    private static String labelsJson(Map<String, String> labels) {
+        try {
+            return JSON.writeValueAsString(labels);
+        } catch (Exception e) {
+            return "{}";
+        }
+    }
+
+    private static Map<String, String> labels(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

@@ -1,18 +1,95 @@
 package io.edgemanifest.explorer;
 
 import io.edgemanifest.core.cli.Cli;
+import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.explorer.store.DeviceStore;
+import io.edgemanifest.explorer.store.JdbcDeviceStore;
+import io.edgemanifest.explorer.store.StoreConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** Entry point of {@code network-explorer}. */
-@Command(name = "network-explorer", mixinStandardHelpOptions = true, version = "network-explorer 0.1.0",
+@Command(name = "network-explorer", mixinStandardHelpOptions = true, version = "network-explorer 0.1.0", sortOptions = false,
         description = "Network Explorer: every device ever seen, with status, history and uptime, over an API and a web UI.")
 public final class NetworkExplorerMain implements Callable<Integer> {
 
+    @Option(names = "--consul", paramLabel = "URL", defaultValue = "${env:EDGE_CONSUL:-http://127.0.0.1:8500}",
+            description = "The Explorer's Consul, where replicate writes replica/. Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
+    String consul;
+
+    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}", description = "Consul ACL token. Env EDGE_TOKEN.")
+    String token;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:EDGE_PORT:-8080}",
+            description = "HTTP port of the API and UI (0: any free port). Default: ${DEFAULT-VALUE}")
+    int port;
+
+    @Option(names = "--bind", paramLabel = "HOST", defaultValue = "${env:EDGE_BIND:-127.0.0.1}",
+            description = "Address to listen on. Default: ${DEFAULT-VALUE}")
+    String bind;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:EDGE_DATA_DIR:-${sys:user.home}/.edge-manifest/explorer}",
+            description = "Where the default H2 store lives. Default: ${DEFAULT-VALUE}")
+    Path dataDir;
+
+    @Option(names = "--db", paramLabel = "JDBC_URL", defaultValue = "${env:EDGE_DB}",
+            description = "Store JDBC URL (default: H2 file explorer in --data-dir; or jdbc:postgresql://host/db). Env EDGE_DB.")
+    String db;
+
+    @Option(names = "--db-user", paramLabel = "USER", defaultValue = "${env:EDGE_DB_USER}", description = "Store user.")
+    String dbUser;
+
+    @Option(names = "--db-password", paramLabel = "PASSWORD", defaultValue = "${env:EDGE_DB_PASSWORD}", description = "Store password. Env EDGE_DB_PASSWORD.")
+    String dbPassword;
+
+    @Option(names = "--target", paramLabel = "KIND=SHARE", split = ",",
+            description = "Availability target per kind, e.g. host=0.4 (defaults: host 0.4, gateway 0.99, stargate 0.9999).")
+    List<String> targetFlags;
+
+    StoreConfig storeConfig() {
+        Map<String, Double> targets = new HashMap<>(StoreConfig.DEFAULT_TARGETS);
+        if (targetFlags != null) {
+            for (String t : targetFlags) {
+                int eq = t.indexOf('=');
+                if (eq <= 0 || !StoreConfig.DEFAULT_TARGETS.containsKey(t.substring(0, eq))) {
+                    throw new IllegalArgumentException("invalid --target '" + t + "' (use host=0.4, gateway=0.99 or stargate=0.9999)");
+                }
+                try {
+                    targets.put(t.substring(0, eq), Double.parseDouble(t.substring(eq + 1)));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid --target '" + t + "' (the share is a number from 0 to 1)");
+                }
+            }
+        }
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("invalid --port " + port);
+        }
+        if (db == null || db.isBlank()) {
+            StoreConfig h2 = StoreConfig.h2(dataDir.resolve("explorer"));
+            return new StoreConfig(h2.jdbcUrl(), h2.user(), h2.password(), targets);
+        }
+        return new StoreConfig(db, dbUser, dbPassword, targets);
+    }
+
     @Override
     public Integer call() {
-        System.err.println("network-explorer: not implemented yet (issue #5)");
-        return 1;
+        StoreConfig config = storeConfig();
+        ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, token);
+        DeviceStore store;
+        try {
+            store = JdbcDeviceStore.open(config);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage()); // bad or unreachable --db: one line, exit 2
+        }
+        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC()).start(bind, port);
+        return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }
 
     public static void main(String[] args) {

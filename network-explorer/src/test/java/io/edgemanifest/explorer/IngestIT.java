@@ -172,4 +172,22 @@ class IngestIT {
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .until(() -> events(stays.record().id()).equals(List.of(EventType.ONLINE)));
     }
+
+    @Test
+    void aMalformedRecordInTheReplicaMarksItsDeviceAndIngestGoesOn() throws Exception {
+        org.kiwiproject.consul.Consul sgA = org.kiwiproject.consul.Consul.builder()
+                .withUrl(consul.datacenter("sg-a").httpUrl()).withPing(false).build();
+        closeables.add(sgA::destroy);
+        String bad = NodeIdentity.loadOrCreate(dir.resolve("bad"), NodeKind.HOST);
+        sgA.agentClient().register(org.kiwiproject.consul.model.agent.ImmutableRegistration.builder().id(bad).name("host")
+                .check(org.kiwiproject.consul.model.agent.Registration.RegCheck.ttl(60L)).build());
+        sgA.agentClient().pass(bad);
+        sgA.keyValueClient().putValue(NodeKind.HOST.keyOf(bad), "{this is not json");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> device(bad).map(Device::parseError).isPresent());
+        assertThat(device(bad).orElseThrow().parseError()).startsWith("unreadable record");
+
+        Presence good = host("good", "sg-a");
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(good.record().id()) == DeviceStatus.ONLINE);
+    }
 }

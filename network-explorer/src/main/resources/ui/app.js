@@ -114,10 +114,11 @@ async function datacentersView() {
   const v = $('#view');
   try {
     const dcs = await api('/api/datacenters');
-    v.innerHTML = `<div class="card"><table id="dcs"><thead><tr><th>Datacenter</th><th>Replicate</th><th>Stargates</th><th>Gateways</th><th>Hosts online / offline / unknown</th></tr></thead><tbody>
+    v.innerHTML = `<div class="card"><table id="dcs"><thead><tr><th>Datacenter</th><th>Replicate</th><th>Lag</th><th>Stargates</th><th>Gateways</th><th>Hosts online / offline / unknown</th></tr></thead><tbody>
       ${dcs.items.map(d => { const c = k => d.devices[k] || {}; const n = (k, s) => c(k)[s] || 0;
         return `<tr><td><a href="#/" onclick="state.datacenter='${esc(d.datacenter)}';state.status='';">${esc(d.datacenter)}</a></td>
         <td>${d.replicate ? badge(d.replicate.reachable ? 'online' : 'unknown') : '<span class="muted">—</span>'}</td>
+        <td>${d.replicate && d.replicate.lagMillis != null ? esc(d.replicate.lagMillis) + ' ms' : '<span class="muted">—</span>'}</td>
         <td>${n('stargate', 'online')}</td><td>${n('gateway', 'online')}</td><td>${n('host', 'online')} / ${n('host', 'offline')} / ${n('host', 'unknown')}</td></tr>`; }).join('')}
       </tbody></table></div>`;
   } catch (e) { v.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }

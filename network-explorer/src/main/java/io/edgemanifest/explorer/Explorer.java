@@ -3,7 +3,6 @@ package io.edgemanifest.explorer;
 import io.edgemanifest.core.consul.ConsulEndpoint;
 import io.edgemanifest.explorer.api.ExplorerApi;
 import io.edgemanifest.explorer.ingest.ReplicaIngest;
-import io.edgemanifest.explorer.store.DeviceStatus;
 import io.edgemanifest.explorer.store.DeviceStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -31,8 +30,8 @@ public final class Explorer implements AutoCloseable {
 
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
-        this.ingest = new ReplicaIngest(consul, store, clock);
-        this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics);
+        this.ingest = new ReplicaIngest(consul, store, clock, metrics);
+        this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "explorer-availability");
             t.setDaemon(true);
@@ -40,18 +39,29 @@ public final class Explorer implements AutoCloseable {
         });
         Gauge.builder("explorer_ingest_changes", ingest, i -> i.changesApplied()).register(metrics);
         Gauge.builder("explorer_events", store, DeviceStore::eventCount).register(metrics);
-        for (String kind : new String[] {"host", "gateway", "stargate"}) {
-            for (DeviceStatus status : DeviceStatus.values()) {
-                Gauge.builder("explorer_devices", store, s -> s.counts().values().stream()
-                                .mapToLong(byKind -> byKind.getOrDefault(kind, Map.of()).getOrDefault(status, 0L)).sum())
-                        .tag("kind", kind).tag("status", status.name().toLowerCase(java.util.Locale.ROOT)).register(metrics);
-            }
-        }
+        devices = io.micrometer.core.instrument.MultiGauge.builder("explorer_devices")
+                .description("devices by kind, status and datacenter").register(metrics);
+    }
+
+    private final io.micrometer.core.instrument.MultiGauge devices;
+
+    /** Called before each scrape: one GROUP BY, not one query per series. */
+    private void refreshDeviceGauges() {
+        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        store.counts().forEach((dc, byKind) -> byKind.forEach((kind, byStatus) -> byStatus.forEach((status, n) ->
+                rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(io.micrometer.core.instrument.Tags.of(
+                        "datacenter", dc, "kind", kind, "status", status.name().toLowerCase(java.util.Locale.ROOT)), n)))));
+        devices.register(rows, true);
     }
 
     private Map<String, Object> datacenterStatus() {
         Map<String, Object> result = new LinkedHashMap<>();
-        ingest.datacenters().forEach((dc, reachable) -> result.put(dc, Map.of("reachable", reachable)));
+        Map<String, Map<String, Object>> status = ingest.replicateStatus();
+        ingest.datacenters().forEach((dc, reachable) -> {
+            Map<String, Object> entry = new LinkedHashMap<>(status.getOrDefault(dc, Map.of()));
+            entry.put("reachable", reachable);
+            result.put(dc, entry);
+        });
         return result;
     }
 

@@ -89,7 +89,7 @@ final class ScopeReplicator implements Runnable {
                 if (!running) {
                     break;
                 }
-                status.unreachable(e);
+                status.unreachable(scope.name(), e);
                 metrics.error(datacenter);
                 metrics.up(datacenter, false);
                 log.debug("{} {}: {}", datacenter, scope.name(), e.toString());

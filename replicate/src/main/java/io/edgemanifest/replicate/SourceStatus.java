@@ -22,7 +22,11 @@ final class SourceStatus {
 
     private final String datacenter;
     private final Consul destination;
+    /** A source is declared unreachable only when a scope has kept failing this long: no flapping on one error. */
+    static final java.time.Duration GRACE = java.time.Duration.ofSeconds(2);
+
     private final Map<String, Integer> entriesByScope = new ConcurrentHashMap<>();
+    private final Map<String, Instant> failingSince = new ConcurrentHashMap<>();
     private String state = "syncing";
     private Instant since = Instant.now();
     private BigInteger lastIndex = BigInteger.ZERO;
@@ -38,11 +42,12 @@ final class SourceStatus {
         return "replicate/status/" + datacenter;
     }
 
-    synchronized void unreachable(Throwable cause) {
-        if (!"unreachable".equals(state)) {
+    synchronized void unreachable(String scope, Throwable cause) {
+        Instant since = failingSince.computeIfAbsent(scope, k -> Instant.now());
+        if (!"unreachable".equals(state) && !Instant.now().isBefore(since.plus(GRACE))) {
             log.warn("source {} unreachable ({}): keeping its replica, retrying", datacenter, cause.toString());
             state = "unreachable";
-            since = Instant.now();
+            this.since = since;
             write();
         }
     }
@@ -50,7 +55,9 @@ final class SourceStatus {
     /** A scope answered; {@code changed} tells whether anything was applied. */
     synchronized void synced(String scope, BigInteger index, int entries, long lag, boolean changed) {
         entriesByScope.put(scope, entries);
-        boolean stateChanged = !"ok".equals(state);
+        failingSince.remove(scope);
+        // "ok" only once every scope that failed has answered again.
+        boolean stateChanged = !"ok".equals(state) && failingSince.isEmpty();
         if (stateChanged) {
             log.info("source {} in sync ({} after {})", datacenter, scope, state);
             state = "ok";

@@ -44,6 +44,13 @@ public final class ExplorerApi implements AutoCloseable {
      */
     public ExplorerApi(DeviceStore store, Clock clock, Map<String, Double> targets,
                        Supplier<Map<String, Object>> datacenterStatus, PrometheusMeterRegistry metrics) {
+        this(store, clock, targets, datacenterStatus, metrics, () -> { });
+    }
+
+    /** @param beforeScrape refreshes gauges that are cheaper to compute at scrape time */
+    public ExplorerApi(DeviceStore store, Clock clock, Map<String, Double> targets,
+                       Supplier<Map<String, Object>> datacenterStatus, PrometheusMeterRegistry metrics,
+                       Runnable beforeScrape) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = clock;
         this.targets = Map.copyOf(targets);
@@ -62,7 +69,10 @@ public final class ExplorerApi implements AutoCloseable {
         app.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(Map.of("error", e.getMessage())));
         app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", e.getMessage())));
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        app.get("/metrics", ctx -> {
+            beforeScrape.run();
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        });
         app.get("/api/nodes", this::nodes);
         app.get("/api/nodes/{id}", this::node);
         app.get("/api/nodes/{id}/events", this::events);

@@ -55,7 +55,14 @@ public final class ReplicaIngest implements AutoCloseable {
     private final Set<String> pending = new HashSet<>();
     private volatile boolean running = true;
 
-    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock) {
+    private final Map<String, Map<String, Object>> replicateStatus = new ConcurrentHashMap<>();
+    private final io.micrometer.core.instrument.Timer lag;
+
+    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
+                         io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.lag = io.micrometer.core.instrument.Timer.builder("explorer_ingest_lag")
+                .description("from a replica answer to its changes committed in the store")
+                .publishPercentileHistogram().register(metrics);
         this.store = Objects.requireNonNull(store, "store");
         this.consul = endpoint.watchClient(WAIT);
         this.clock = clock;
@@ -73,6 +80,11 @@ public final class ReplicaIngest implements AutoCloseable {
     /** Changes written to the store so far. */
     public long changesApplied() {
         return changesApplied.get();
+    }
+
+    /** replicate's last status document per source datacenter (state, lagMillis, lastSyncAt, ...). */
+    public Map<String, Map<String, Object>> replicateStatus() {
+        return Map.copyOf(replicateStatus);
     }
 
     /** Source datacenters seen in the replica, with whether replicate reaches them. */
@@ -123,6 +135,13 @@ public final class ReplicaIngest implements AutoCloseable {
                     continue;
                 }
                 boolean unreachable = value.getValueAsString().map(ReplicaIngest::stateOf).map("unreachable"::equals).orElse(false);
+                value.getValueAsString().ifPresent(json -> {
+                    try {
+                        replicateStatus.put(dc, JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
+                    } catch (Exception e) {
+                        log.warn("ingest: replicate status of {} is not JSON, ignoring it", dc);
+                    }
+                });
                 ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
                 if (view.unreachable != unreachable) {
                     view.unreachable = unreachable;
@@ -240,6 +259,7 @@ public final class ReplicaIngest implements AutoCloseable {
     }
 
     private void recompute(Set<String> ids) {
+        long started = System.nanoTime();
         synchronized (lock) {
             pending.addAll(ids);
             if (pending.isEmpty()) {
@@ -266,6 +286,9 @@ public final class ReplicaIngest implements AutoCloseable {
                 changesApplied.addAndGet(batch.size());
             }
             pending.clear();
+            if (!changes.isEmpty()) {
+                lag.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
             log.debug("ingest: {} changes", changes.size());
         }
     }

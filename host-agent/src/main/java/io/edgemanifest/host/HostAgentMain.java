@@ -54,6 +54,16 @@ public final class HostAgentMain implements Callable<Integer> {
             description = "Consul removes the service this long after its check went critical (min 1m). Default: ${DEFAULT-VALUE}")
     Duration deregisterAfter;
 
+    @Option(names = "--simulate", paramLabel = "N", defaultValue = "0",
+            description = "Run N independent virtual hosts in this JVM (each its own ID under --state-dir/sim-<i>, "
+                    + "session and heartbeat: the real code path), for demos and load tests.")
+    int simulate;
+
+    @Option(names = "--churn", paramLabel = "DURATION",
+            description = "With --simulate: every DURATION one random virtual host leaves or comes back, so the "
+                    + "Explorer shows history and availability.")
+    Duration churn;
+
     HostAgentConfig config() {
         List<ConsulEndpoint> endpoints = consul.stream().map(String::strip).filter(s -> !s.isEmpty())
                 .map(u -> ConsulEndpoint.parse(u, token)).toList();
@@ -82,7 +92,18 @@ public final class HostAgentMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HostAgent agent = new HostAgent(config());
+        HostAgentConfig config = config();
+        if (simulate < 0 || simulate > 100_000) {
+            throw new IllegalArgumentException("invalid --simulate " + simulate + " (0 to 100000)");
+        }
+        if (churn != null && (simulate == 0 || churn.isNegative() || churn.isZero())) {
+            throw new IllegalArgumentException("--churn needs --simulate and a positive duration");
+        }
+        if (simulate > 0) {
+            SimulatedHosts hosts = new SimulatedHosts(config, simulate, churn).start();
+            return Lifecycle.runUntilSignalled(hosts, "host-agent --simulate " + simulate);
+        }
+        HostAgent agent = new HostAgent(config);
         agent.start();
         return Lifecycle.runUntilSignalled(agent, "host-agent " + agent.id());
     }

@@ -1,0 +1,77 @@
+package io.edgemanifest.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgemanifest.testing.FreePorts;
+import io.edgemanifest.testing.RunnableJar;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The demo as a newcomer runs it: every node a real process, the Explorer filling up, Ctrl-C leaving nothing. */
+class DemoIT {
+
+    private Process demo;
+
+    @AfterEach
+    void stop() {
+        if (demo != null) {
+            demo.descendants().forEach(ProcessHandle::destroyForcibly);
+            demo.destroyForcibly();
+        }
+    }
+
+    private static String get(int port, String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? r.body() : "";
+    }
+
+    @Test
+    void theWholeNetworkComesUpInTheExplorerAndStoppingLeavesNothingRunning() throws Exception {
+        int port = FreePorts.next();
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path log = Path.of("target", "demo.log");
+        Files.createDirectories(log.getParent());
+        demo = new ProcessBuilder(RunnableJar.javaBinary(), "-jar", RunnableJar.of("demo").path().toString(),
+                "--root", root.toString(), "--stargates", "2", "--gateways", "1", "--hosts", "6", "--port",
+                Integer.toString(port), "--no-churn").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(demo.isAlive()).as(Files.readString(log)).isTrue();
+            assertThat(get(port, "/api/nodes?kind=stargate&status=online")).contains("\"total\":2");
+            assertThat(get(port, "/api/nodes?kind=gateway&status=online")).contains("\"total\":2");
+            assertThat(get(port, "/api/nodes?kind=host&status=online")).contains("\"total\":6");
+        });
+        // Every host is attached to a gateway of its datacenter, and the chain says so.
+        String hosts = get(port, "/api/nodes?kind=host&limit=10");
+        assertThat(hosts).doesNotContain("\"gateway\":null");
+        String someHost = hosts.replaceAll("(?s).*?\"id\":\"(host-[^\"]+)\".*", "$1");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(get(port, "/api/nodes/" + someHost)).contains("\"kind\":\"gateway\"", "\"kind\":\"stargate\""));
+
+        // A second demo while this one runs says so.
+        Process second = new ProcessBuilder(RunnableJar.javaBinary(), "-jar", RunnableJar.of("demo").path().toString(),
+                "--root", root.toString(), "--port", Integer.toString(FreePorts.next())).redirectErrorStream(true).start();
+        String secondOutput = new String(second.getInputStream().readAllBytes());
+        assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(secondOutput).contains("already running");
+
+        List<ProcessHandle> children = demo.descendants().toList();
+        assertThat(children).isNotEmpty();
+        demo.destroy(); // SIGTERM, as Ctrl-C would
+        assertThat(demo.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofSeconds(15)).until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
+        assertThat(Files.readString(log)).contains("demo: stopped");
+    }
+}

@@ -1,0 +1,73 @@
+package io.edgemanifest.host;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * N virtual hosts in one JVM, each a full {@link HostAgent} (own identity, session, heartbeat,
+ * gateway choice), with optional churn: every interval one random host leaves or comes back.
+ */
+final class SimulatedHosts implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(SimulatedHosts.class);
+
+    private final HostAgentConfig base;
+    private final int count;
+    private final Duration churn;
+    private final List<HostAgent> hosts = new ArrayList<>();
+    private final Random random = new Random();
+    private final ScheduledExecutorService churner = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "host-churn");
+        t.setDaemon(true);
+        return t;
+    });
+
+    SimulatedHosts(HostAgentConfig base, int count, Duration churn) {
+        this.base = base;
+        this.count = count;
+        this.churn = churn;
+    }
+
+    private HostAgentConfig configOf(int i) {
+        return new HostAgentConfig(base.datacenters(), base.stateDir().resolve("sim-" + i), base.check(),
+                base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version());
+    }
+
+    synchronized SimulatedHosts start() {
+        for (int i = 0; i < count; i++) {
+            hosts.add(new HostAgent(configOf(i)).start());
+        }
+        log.info("{} virtual hosts started", count);
+        if (churn != null) {
+            churner.scheduleWithFixedDelay(this::churnOnce, churn.toMillis(), churn.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return this;
+    }
+
+    private synchronized void churnOnce() {
+        int i = random.nextInt(count);
+        HostAgent host = hosts.get(i);
+        if (host == null) {
+            hosts.set(i, new HostAgent(configOf(i)).start());
+            log.info("churn: virtual host {} is back", i);
+        } else {
+            host.close();
+            hosts.set(i, null);
+            log.info("churn: virtual host {} left", i);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        churner.shutdownNow();
+        hosts.stream().filter(h -> h != null).parallel().forEach(HostAgent::close);
+        hosts.clear();
+    }
+}

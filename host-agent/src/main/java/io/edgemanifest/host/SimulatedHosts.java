@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * N virtual hosts in one JVM, each a full {@link HostAgent} (own identity, session, heartbeat,
- * gateway choice), with optional churn: every interval one random host leaves or comes back.
+ * gateway choice), with optional churn: every interval one random host leaves or comes back, a
+ * third of the time in another datacenter. One scheduler thread and one gateway watch per host:
+ * fine for demos, to be shared before load tests with thousands of hosts.
  */
 final class SimulatedHosts implements AutoCloseable {
 
@@ -36,7 +38,11 @@ final class SimulatedHosts implements AutoCloseable {
     }
 
     private HostAgentConfig configOf(int i) {
-        return new HostAgentConfig(base.datacenters(), base.stateDir().resolve("sim-" + i), base.check(),
+        return configOf(i, base.datacenters());
+    }
+
+    private HostAgentConfig configOf(int i, List<io.edgemanifest.core.consul.ConsulEndpoint> datacenters) {
+        return new HostAgentConfig(datacenters, base.stateDir().resolve("sim-" + i), base.check(),
                 base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version());
     }
 
@@ -55,8 +61,14 @@ final class SimulatedHosts implements AutoCloseable {
         int i = random.nextInt(count);
         HostAgent host = hosts.get(i);
         if (host == null) {
-            hosts.set(i, new HostAgent(configOf(i)).start());
-            log.info("churn: virtual host {} is back", i);
+            // A third of the returns attach elsewhere: the same host, migrated to another datacenter.
+            boolean migrate = base.datacenters().size() > 1 && random.nextInt(3) == 0;
+            List<io.edgemanifest.core.consul.ConsulEndpoint> order = new ArrayList<>(base.datacenters());
+            if (migrate) {
+                java.util.Collections.rotate(order, -1 - random.nextInt(order.size() - 1));
+            }
+            hosts.set(i, new HostAgent(configOf(i, order)).start());
+            log.info("churn: virtual host {} is back{}", i, migrate ? " in another datacenter" : "");
         } else {
             host.close();
             hosts.set(i, null);

@@ -125,6 +125,8 @@ class HostAgentProcessIT {
             "--location|nowhere|nowhere",
             "--state-dir|/proc/version/x|/proc/version/x",
             "--migrate-after|1s|1s",
+            "--simulate|-1|-1",
+            "--churn|1s|--churn",
     })
     void badInputIsOneLineNamingTheValueWithExitCodeTwo(String flag, String value, String named) {
         java.util.List<String> args = new java.util.ArrayList<>();

@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.model.health.Service;
 import org.slf4j.Logger;
@@ -32,27 +33,49 @@ public final class HostAgent implements AutoCloseable {
     private final HostAgentConfig config;
     private final String id;
     private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final GatewayWatches sharedWatches;
     private final Object lock = new Object();
     private Attachment attachment;
     private ScheduledFuture<?> supervisor;
     private boolean closed;
 
-    /** The datacenter we are in now: its presence and its gateway watch. */
-    private record Attachment(int index, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways) {
+    /** The datacenter we are in now: its presence and its gateway watch (ours, or shared and only listened to). */
+    private record Attachment(int index, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways,
+                              Consumer<Map<String, Service>> listener, boolean sharedWatch) {
         void close() {
-            gateways.close();
+            if (sharedWatch) {
+                gateways.removeListener(listener);
+            } else {
+                gateways.close();
+            }
             presence.close();
         }
     }
 
+    /** Gateway watches shared by many virtual hosts in one JVM: one blocking query per datacenter, not per host. */
+    public interface GatewayWatches {
+        PassingServiceWatch watch(ConsulEndpoint endpoint);
+    }
+
     public HostAgent(HostAgentConfig config) {
+        this(config, null, null);
+    }
+
+    /**
+     * @param sharedScheduler runs this host's loop beside others' (not shut down by {@link #close()}), or null for its own
+     * @param sharedWatches   gateway watches shared with other hosts, or null for its own
+     */
+    public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, GatewayWatches sharedWatches) {
         this.config = Objects.requireNonNull(config, "config");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.HOST);
-        this.scheduler = Executors.newScheduledThreadPool(1, r -> {
+        this.ownsScheduler = sharedScheduler == null;
+        this.scheduler = sharedScheduler != null ? sharedScheduler : Executors.newScheduledThreadPool(1, r -> {
             Thread t = new Thread(r, "host-agent");
             t.setDaemon(true);
             return t;
         });
+        this.sharedWatches = sharedWatches;
     }
 
     public String id() {
@@ -97,11 +120,16 @@ public final class HostAgent implements AutoCloseable {
         PresenceConfig presenceConfig = new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
                 config.check().ttl(), Duration.ofSeconds(10));
         Presence presence = Presence.create(presenceConfig, record, scheduler);
-        PassingServiceWatch gateways = new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
-        gateways.onChange(view -> chooseGateway(presence, view));
-        attachment = new Attachment(index, endpoint, presence, gateways);
+        boolean shared = sharedWatches != null;
+        PassingServiceWatch gateways = shared ? sharedWatches.watch(endpoint)
+                : new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
+        Consumer<Map<String, Service>> listener = view -> chooseGateway(presence, view);
+        attachment = new Attachment(index, endpoint, presence, gateways, listener, shared);
         presence.start();
-        gateways.start();
+        gateways.onChange(listener);
+        if (!shared) {
+            gateways.start();
+        }
         log.info("{}: attaching to datacenter at {}", id, endpoint);
     }
 
@@ -161,6 +189,8 @@ public final class HostAgent implements AutoCloseable {
                 attachment.close();
             }
         }
-        scheduler.shutdownNow();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
     }
 }

@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * N virtual hosts in one JVM, each a full {@link HostAgent} (own identity, session, heartbeat,
  * gateway choice), with optional churn: every interval one random host leaves or comes back, a
- * third of the time in another datacenter. One scheduler thread and one gateway watch per host:
- * fine for demos, to be shared before load tests with thousands of hosts.
+ * third of the time in another datacenter. They share a small scheduler pool and one gateway
+ * watch per datacenter, so N hosts cost N sessions and heartbeats, not N threads and N watches.
  */
 final class SimulatedHosts implements AutoCloseable {
 
@@ -24,6 +24,10 @@ final class SimulatedHosts implements AutoCloseable {
     private final int count;
     private final Duration churn;
     private final List<HostAgent> hosts = new ArrayList<>();
+    /** All virtual hosts share a few threads and one gateway watch per datacenter. */
+    private final ScheduledExecutorService scheduler;
+    private final java.util.Map<io.edgemanifest.core.consul.ConsulEndpoint, io.edgemanifest.core.consul.PassingServiceWatch> watches =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final Random random = new Random();
     private final ScheduledExecutorService churner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "host-churn");
@@ -35,6 +39,17 @@ final class SimulatedHosts implements AutoCloseable {
         this.base = base;
         this.count = count;
         this.churn = churn;
+        int threads = Math.max(2, Math.min(16, count / 250));
+        this.scheduler = Executors.newScheduledThreadPool(threads, r -> {
+            Thread t = new Thread(r, "virtual-hosts");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private HostAgent newHost(HostAgentConfig config) {
+        return new HostAgent(config, scheduler, endpoint -> watches.computeIfAbsent(endpoint,
+                e -> new io.edgemanifest.core.consul.PassingServiceWatch(e, "gateway").start()));
     }
 
     private HostAgentConfig configOf(int i) {
@@ -48,7 +63,7 @@ final class SimulatedHosts implements AutoCloseable {
 
     synchronized SimulatedHosts start() {
         for (int i = 0; i < count; i++) {
-            hosts.add(new HostAgent(configOf(i)).start());
+            hosts.add(newHost(configOf(i)).start());
         }
         log.info("{} virtual hosts started", count);
         if (churn != null) {
@@ -67,7 +82,7 @@ final class SimulatedHosts implements AutoCloseable {
             if (migrate) {
                 java.util.Collections.rotate(order, -1 - random.nextInt(order.size() - 1));
             }
-            hosts.set(i, new HostAgent(configOf(i, order)).start());
+            hosts.set(i, newHost(configOf(i, order)).start());
             log.info("churn: virtual host {} is back{}", i, migrate ? " in another datacenter" : "");
         } else {
             host.close();
@@ -81,5 +96,7 @@ final class SimulatedHosts implements AutoCloseable {
         churner.shutdownNow();
         hosts.stream().filter(h -> h != null).parallel().forEach(HostAgent::close);
         hosts.clear();
+        watches.values().forEach(io.edgemanifest.core.consul.PassingServiceWatch::close);
+        scheduler.shutdownNow();
     }
 }

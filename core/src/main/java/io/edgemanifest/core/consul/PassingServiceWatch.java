@@ -31,6 +31,7 @@ public final class PassingServiceWatch implements AutoCloseable {
     private final ServiceHealthCache cache;
     private final List<Consumer<Map<String, Service>>> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<String, Service> current = Map.of();
+    private volatile boolean answered;
 
     public PassingServiceWatch(ConsulEndpoint endpoint, String serviceName) {
         this.serviceName = Objects.requireNonNull(serviceName, "serviceName");
@@ -42,6 +43,7 @@ public final class PassingServiceWatch implements AutoCloseable {
                     .map(ServiceHealth::getService)
                     .collect(Collectors.toUnmodifiableMap(Service::getId, s -> s, (a, b) -> a));
             current = view;
+            answered = true;
             log.debug("{} passing instances of {}", view.size(), serviceName);
             for (Consumer<Map<String, Service>> listener : listeners) {
                 try {
@@ -56,7 +58,15 @@ public final class PassingServiceWatch implements AutoCloseable {
     /** Adds a listener; it is called at once with the current view if there is one. */
     public PassingServiceWatch onChange(Consumer<Map<String, Service>> listener) {
         listeners.add(listener);
+        if (answered) {
+            // A latecomer on a shared watch must not wait for the next change to learn the view.
+            listener.accept(current);
+        }
         return this;
+    }
+
+    public void removeListener(Consumer<Map<String, Service>> listener) {
+        listeners.remove(listener);
     }
 
     public PassingServiceWatch start() {

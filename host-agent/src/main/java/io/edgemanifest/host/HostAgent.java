@@ -144,6 +144,15 @@ public final class HostAgent implements AutoCloseable {
     }
 
     private void supervise() {
+        try {
+            superviseOnce();
+        } catch (RuntimeException e) {
+            // An exception would cancel the fixed-delay schedule: the host would never migrate again.
+            log.warn("{}: supervision failed, retrying next second", id, e);
+        }
+    }
+
+    private void superviseOnce() {
         synchronized (lock) {
             if (closed || config.datacenters().size() < 2) {
                 return;

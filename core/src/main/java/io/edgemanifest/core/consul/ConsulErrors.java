@@ -10,13 +10,18 @@ public final class ConsulErrors {
     private ConsulErrors() {
     }
 
-    /** Consul did not answer at all (down, restarting, network): retry with back-off. */
+    /**
+     * Consul did not answer at all (down, restarting, network), or its agent answers but has lost
+     * its servers ("No cluster leader"): retry with back-off, and count it as unreachable time.
+     */
     public static boolean isUnreachable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof IOException) {
                 return true;
             }
-            if (t instanceof ConsulException ce && (ce.getCode() == 502 || ce.getCode() == 503 || ce.getCode() == 504)) {
+            if (t instanceof ConsulException ce && (ce.getCode() == 502 || ce.getCode() == 503 || ce.getCode() == 504
+                    || String.valueOf(ce.getMessage()).contains("No cluster leader")
+                    || String.valueOf(ce.getMessage()).contains("No known Consul servers"))) {
                 return true;
             }
         }
@@ -28,13 +33,15 @@ public final class ConsulErrors {
      * "CheckID ... does not have associated TTL", newer ones 404 "Unknown check").
      */
     public static boolean isUnknownCheck(Throwable e) {
-        if (e instanceof NotRegisteredException) {
-            return true;
+        // consul-client wraps every failure of a check update, IO errors included, in
+        // NotRegisteredException: look at the cause, or an outage would pass for a restarted agent.
+        Throwable t = e instanceof NotRegisteredException && e.getCause() != null ? e.getCause() : e;
+        if (isUnreachable(t)) {
+            return false;
         }
-        String message = String.valueOf(e.getMessage());
-        return e instanceof ConsulException
-                && (message.contains("does not have associated TTL") || message.contains("Unknown check")
-                || message.contains("unknown check"));
+        String message = String.valueOf(t.getMessage());
+        return message.contains("does not have associated TTL") || message.contains("Unknown check")
+                || message.contains("unknown check");
     }
 
     /** Consul refused a session because a check it is bound to is critical (or unknown). */

@@ -60,7 +60,11 @@ public final class PassingServiceWatch implements AutoCloseable {
         listeners.add(listener);
         if (answered) {
             // A latecomer on a shared watch must not wait for the next change to learn the view.
-            listener.accept(current);
+            try {
+                listener.accept(current);
+            } catch (RuntimeException e) {
+                log.warn("listener of passing {} instances failed", serviceName, e);
+            }
         }
         return this;
     }

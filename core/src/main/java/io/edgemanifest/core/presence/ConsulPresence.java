@@ -156,6 +156,12 @@ final class ConsulPresence implements Presence {
                 delay = config.check().tickInterval();
             } catch (RuntimeException e) {
                 delay = onFailure(e);
+            } catch (Error e) {
+                // Never let the loop die silently while the node still looks present.
+                log.error("{}: presence step failed unexpectedly, retrying", id, e);
+                registered = false;
+                serviceRegistered = false;
+                delay = backoff.next();
             }
         }
         schedule(delay);

@@ -3,7 +3,6 @@ package io.edgemanifest.core.presence;
 import io.edgemanifest.core.grpc.HealthServer;
 import io.edgemanifest.core.node.NodeRecord;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,8 +52,9 @@ public final class ServingNode implements AutoCloseable {
         try {
             server.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start gRPC server on " + server.config().host() + ":"
-                    + server.config().port() + ": " + e.getMessage(), e);
+            // A port in use or an address this machine does not have: bad configuration, exit 2.
+            throw new IllegalArgumentException("cannot listen for gRPC on " + server.config().host() + ":"
+                    + server.config().port() + ": " + rootMessage(e));
         }
         int port = advertisePort != null ? advertisePort : server.port();
         String address = advertiseHost + ":" + port;
@@ -63,6 +63,14 @@ public final class ServingNode implements AutoCloseable {
         log.info("{} serving gRPC health on {}:{}, advertised to Consul as {}", record.id(),
                 server.config().host(), server.port(), address);
         return this;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
     }
 
     public Presence presence() {

@@ -217,8 +217,9 @@ public final class JdbcDeviceStore implements DeviceStore {
             args.add(q.status().name());
         }
         if (q.q() != null) {
-            where.append(" AND search_text LIKE ?");
-            args.add("%" + q.q().toLowerCase(Locale.ROOT).replace("%", "").replace("_", "") + "%");
+            // Searched literally: '%' and '_' in the term match themselves, not any text.
+            where.append(" AND search_text LIKE ? ESCAPE '!'");
+            args.add("%" + q.q().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
         if (Boolean.TRUE.equals(q.belowTarget())) {
             where.append(" AND avail_24h >= 0 AND avail_24h < CASE kind WHEN 'host' THEN ? WHEN 'gateway' THEN ? ELSE ? END");

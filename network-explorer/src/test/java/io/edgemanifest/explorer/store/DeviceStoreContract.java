@@ -114,6 +114,10 @@ abstract class DeviceStoreContract {
         assertThat(store.list(new DeviceQuery(null, null, null, "ALICE-HOST-1", null, "id", 100, null), T0).items())
                 .extracting(Device::id).hasSize(10).contains("host-10", "host-19").doesNotContain("host-01");
         assertThat(store.list(new DeviceQuery(null, null, null, "gaborone", null, "id", 100, null), T0).total()).isEqualTo(25);
+        assertThat(store.list(new DeviceQuery(null, null, null, "host_0", null, "id", 100, null), T0).total())
+                .as("'_' is a literal underscore, not a wildcard").isZero();
+        assertThat(store.list(new DeviceQuery(null, null, null, "host-0", null, "id", 100, null), T0).total()).isEqualTo(10);
+        assertThat(store.list(new DeviceQuery(null, null, null, "%", null, "id", 100, null), T0).total()).isZero();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.edgemanifest.core.presence;
 
+import io.edgemanifest.core.Errors;
 import io.edgemanifest.core.cli.Durations;
 import io.edgemanifest.core.consul.ConsulErrors;
 import io.edgemanifest.core.node.NodeRecord;
@@ -382,10 +383,7 @@ final class ConsulPresence implements Presence {
     }
 
     private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
+        Throwable root = Errors.rootCause(e);
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 }

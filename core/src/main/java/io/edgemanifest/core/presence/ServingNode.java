@@ -1,5 +1,6 @@
 package io.edgemanifest.core.presence;
 
+import io.edgemanifest.core.Errors;
 import io.edgemanifest.core.grpc.HealthServer;
 import io.edgemanifest.core.node.NodeRecord;
 import java.io.IOException;
@@ -54,7 +55,7 @@ public final class ServingNode implements AutoCloseable {
         } catch (IOException e) {
             // A port in use or an address this machine does not have: bad configuration, exit 2.
             throw new IllegalArgumentException("cannot listen for gRPC on " + server.config().host() + ":"
-                    + server.config().port() + ": " + rootMessage(e));
+                    + server.config().port() + ": " + Errors.rootMessage(e));
         }
         int port = advertisePort != null ? advertisePort : server.port();
         String address = advertiseHost + ":" + port;
@@ -65,13 +66,6 @@ public final class ServingNode implements AutoCloseable {
         return this;
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
-    }
 
     public Presence presence() {
         return presence;

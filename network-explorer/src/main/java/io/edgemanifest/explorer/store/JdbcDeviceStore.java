@@ -1,5 +1,6 @@
 package io.edgemanifest.explorer.store;
 
+import io.edgemanifest.core.Errors;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
@@ -56,13 +57,13 @@ public final class JdbcDeviceStore implements DeviceStore {
         try {
             dataSource = new HikariDataSource(hikari);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("store " + redact(config.jdbcUrl()) + " unavailable: " + rootMessage(e), e);
+            throw new IllegalStateException("store " + redact(config.jdbcUrl()) + " unavailable: " + Errors.rootMessage(e), e);
         }
         try {
             Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
         } catch (RuntimeException e) {
             dataSource.close();
-            throw new IllegalStateException("store " + redact(config.jdbcUrl()) + " could not be migrated: " + rootMessage(e), e);
+            throw new IllegalStateException("store " + redact(config.jdbcUrl()) + " could not be migrated: " + Errors.rootMessage(e), e);
         }
         return new JdbcDeviceStore(dataSource, config.targets());
     }
@@ -71,13 +72,6 @@ public final class JdbcDeviceStore implements DeviceStore {
         return url.replaceAll("password=[^;&]*", "password=***");
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage()).lines().findFirst().orElse("");
-    }
 
     // ---------------------------------------------------------------- writes
 

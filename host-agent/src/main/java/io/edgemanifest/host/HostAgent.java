@@ -34,7 +34,7 @@ public final class HostAgent implements AutoCloseable {
     private final String id;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
-    private final GatewayWatches sharedWatches;
+    private final Shared shared;
     private final Object lock = new Object();
     private Attachment attachment;
     private ScheduledFuture<?> supervisor;
@@ -53,9 +53,15 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
-    /** Gateway watches shared by many virtual hosts in one JVM: one blocking query per datacenter, not per host. */
-    public interface GatewayWatches {
+    /**
+     * What many virtual hosts in one JVM share per datacenter: one gateway watch (one blocking
+     * query, not one per host) and one Consul client (one connection pool: Consul caps connections
+     * per client address). The owner closes them after the hosts.
+     */
+    public interface Shared {
         PassingServiceWatch watch(ConsulEndpoint endpoint);
+
+        Consul client(ConsulEndpoint endpoint);
     }
 
     public HostAgent(HostAgentConfig config) {
@@ -64,9 +70,9 @@ public final class HostAgent implements AutoCloseable {
 
     /**
      * @param sharedScheduler runs this host's loop beside others' (not shut down by {@link #close()}), or null for its own
-     * @param sharedWatches   gateway watches shared with other hosts, or null for its own
+     * @param shared          gateway watches and clients shared with other hosts, or null for its own
      */
-    public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, GatewayWatches sharedWatches) {
+    public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, Shared shared) {
         this.config = Objects.requireNonNull(config, "config");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.HOST);
         this.ownsScheduler = sharedScheduler == null;
@@ -75,7 +81,7 @@ public final class HostAgent implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.sharedWatches = sharedWatches;
+        this.shared = shared;
     }
 
     public String id() {
@@ -85,7 +91,9 @@ public final class HostAgent implements AutoCloseable {
     public HostAgent start() {
         synchronized (lock) {
             attach(firstReachable());
-            supervisor = scheduler.scheduleWithFixedDelay(this::supervise, 1, 1, TimeUnit.SECONDS);
+            if (config.datacenters().size() > 1) { // with one datacenter there is nowhere to migrate
+                supervisor = scheduler.scheduleWithFixedDelay(this::supervise, 1, 1, TimeUnit.SECONDS);
+            }
         }
         return this;
     }
@@ -101,14 +109,16 @@ public final class HostAgent implements AutoCloseable {
         return 0;
     }
 
-    private static boolean reachable(ConsulEndpoint endpoint) {
-        Consul consul = endpoint.client();
+    private boolean reachable(ConsulEndpoint endpoint) {
+        Consul consul = shared != null ? shared.client(endpoint) : endpoint.client();
         try {
             return !consul.statusClient().getLeader().isBlank();
         } catch (RuntimeException e) {
             return false;
         } finally {
-            consul.destroy();
+            if (shared == null) {
+                consul.destroy();
+            }
         }
     }
 
@@ -119,15 +129,16 @@ public final class HostAgent implements AutoCloseable {
                 .withLabels(config.labels());
         PresenceConfig presenceConfig = new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
                 config.check().ttl(), Duration.ofSeconds(10));
-        Presence presence = Presence.create(presenceConfig, record, scheduler);
-        boolean shared = sharedWatches != null;
-        PassingServiceWatch gateways = shared ? sharedWatches.watch(endpoint)
+        boolean isShared = shared != null;
+        Presence presence = isShared ? Presence.create(presenceConfig, record, scheduler, shared.client(endpoint))
+                : Presence.create(presenceConfig, record, scheduler);
+        PassingServiceWatch gateways = isShared ? shared.watch(endpoint)
                 : new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
         Consumer<Map<String, Service>> listener = view -> chooseGateway(presence, view);
-        attachment = new Attachment(index, endpoint, presence, gateways, listener, shared);
+        attachment = new Attachment(index, endpoint, presence, gateways, listener, isShared);
         presence.start();
         gateways.onChange(listener);
-        if (!shared) {
+        if (!isShared) {
             gateways.start();
         }
         log.info("{}: attaching to datacenter at {}", id, endpoint);

@@ -3,6 +3,8 @@ package io.edgemanifest.host;
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.metrics.MetricsServer;
+import io.micrometer.core.instrument.Metrics;
 import io.edgemanifest.core.node.Location;
 import io.edgemanifest.core.presence.CheckSpec;
 import java.nio.file.Path;
@@ -54,6 +56,10 @@ public final class HostAgentMain implements Callable<Integer> {
             description = "Consul removes the service this long after its check went critical (min 1m). Default: ${DEFAULT-VALUE}")
     Duration deregisterAfter;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", defaultValue = "${env:EDGE_METRICS}",
+            description = "Serve Prometheus /metrics here (heartbeat latency, lost sessions); off by default. Env EDGE_METRICS.")
+    String metrics;
+
     @Option(names = "--simulate", paramLabel = "N", defaultValue = "0",
             description = "Run N independent virtual hosts in this JVM (each its own ID under --state-dir/sim-<i>, "
                     + "session and heartbeat: the real code path), for demos and load tests.")
@@ -99,13 +105,29 @@ public final class HostAgentMain implements Callable<Integer> {
         if (churn != null && (simulate == 0 || churn.isNegative() || churn.isZero())) {
             throw new IllegalArgumentException("--churn needs --simulate and a positive duration");
         }
-        if (simulate > 0) {
-            SimulatedHosts hosts = new SimulatedHosts(config, simulate, churn).start();
-            return Lifecycle.runUntilSignalled(hosts, "host-agent --simulate " + simulate);
+        MetricsServer metricsServer = null;
+        if (metrics != null && !metrics.isBlank()) {
+            metricsServer = MetricsServer.listen(MetricsServer.newRegistry(), metrics.strip(), "--metrics");
+            // Presences record on the global registry: serve it through ours.
+            Metrics.addRegistry(metricsServer.registry());
         }
-        HostAgent agent = new HostAgent(config);
-        agent.start();
-        return Lifecycle.runUntilSignalled(agent, "host-agent " + agent.id());
+        AutoCloseable component;
+        String name;
+        if (simulate > 0) {
+            component = new SimulatedHosts(config, simulate, churn).start();
+            name = "host-agent --simulate " + simulate;
+        } else {
+            HostAgent agent = new HostAgent(config).start();
+            component = agent;
+            name = "host-agent " + agent.id();
+        }
+        MetricsServer served = metricsServer;
+        return Lifecycle.runUntilSignalled(() -> {
+            component.close();
+            if (served != null) {
+                served.close();
+            }
+        }, name);
     }
 
     public static void main(String[] args) {

@@ -1,33 +1,45 @@
 package io.edgemanifest.host;
 
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.PassingServiceWatch;
+import io.edgemanifest.core.node.NodeKind;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.edgemanifest.core.presence.PresenceState;
+import org.kiwiproject.consul.Consul;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * N virtual hosts in one JVM, each a full {@link HostAgent} (own identity, session, heartbeat,
  * gateway choice), with optional churn: every interval one random host leaves or comes back, a
- * third of the time in another datacenter. They share a small scheduler pool and one gateway
- * watch per datacenter, so N hosts cost N sessions and heartbeats, not N threads and N watches.
+ * third of the time in another datacenter. They share a small scheduler pool and, per datacenter,
+ * one gateway watch and one Consul client, so N hosts cost N sessions and heartbeats, not N
+ * threads, N watches and N connection pools.
  */
-final class SimulatedHosts implements AutoCloseable {
+final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
 
     private static final Logger log = LoggerFactory.getLogger(SimulatedHosts.class);
 
     private final HostAgentConfig base;
     private final int count;
     private final Duration churn;
+    private final int threads;
     private final List<HostAgent> hosts = new ArrayList<>();
-    /** All virtual hosts share a few threads and one gateway watch per datacenter. */
     private final ScheduledExecutorService scheduler;
-    private final java.util.Map<io.edgemanifest.core.consul.ConsulEndpoint, io.edgemanifest.core.consul.PassingServiceWatch> watches =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<ConsulEndpoint, PassingServiceWatch> watches = new ConcurrentHashMap<>();
+    private final Map<ConsulEndpoint, Consul> clients = new ConcurrentHashMap<>();
     private final Random random = new Random();
     private final ScheduledExecutorService churner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "host-churn");
@@ -39,7 +51,8 @@ final class SimulatedHosts implements AutoCloseable {
         this.base = base;
         this.count = count;
         this.churn = churn;
-        int threads = Math.max(2, Math.min(16, count / 250));
+        // A tick is one short request in the steady state: a few threads carry thousands of hosts.
+        this.threads = Math.max(2, Math.min(16, count / 250));
         this.scheduler = Executors.newScheduledThreadPool(threads, r -> {
             Thread t = new Thread(r, "virtual-hosts");
             t.setDaemon(true);
@@ -47,25 +60,60 @@ final class SimulatedHosts implements AutoCloseable {
         });
     }
 
+    @Override
+    public PassingServiceWatch watch(ConsulEndpoint endpoint) {
+        return watches.computeIfAbsent(endpoint, e -> new PassingServiceWatch(e, NodeKind.GATEWAY.serviceName()).start());
+    }
+
+    @Override
+    public Consul client(ConsulEndpoint endpoint) {
+        // Same read timeout as a lone host's presence: bounded by the heartbeat tick.
+        return clients.computeIfAbsent(endpoint, e -> e.sharedClient(
+                new io.edgemanifest.core.presence.PresenceConfig(e, base.check(), base.deregisterAfter(),
+                        base.check().ttl(), Duration.ofSeconds(10)).requestTimeout(), threads + 4));
+    }
+
     private HostAgent newHost(HostAgentConfig config) {
-        return new HostAgent(config, scheduler, endpoint -> watches.computeIfAbsent(endpoint,
-                e -> new io.edgemanifest.core.consul.PassingServiceWatch(e, "gateway").start()));
+        return new HostAgent(config, scheduler, this);
     }
 
-    private HostAgentConfig configOf(int i) {
-        return configOf(i, base.datacenters());
-    }
-
-    private HostAgentConfig configOf(int i, List<io.edgemanifest.core.consul.ConsulEndpoint> datacenters) {
+    private HostAgentConfig configOf(int i, List<ConsulEndpoint> datacenters) {
         return new HostAgentConfig(datacenters, base.stateDir().resolve("sim-" + i), base.check(),
                 base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version());
     }
 
+    /**
+     * Starts the hosts with at most four per pool thread establishing at a time. Started all at
+     * once, 10,000 first ticks queue ahead of the heartbeats of hosts already present (the pool runs
+     * the earliest-due task first), heartbeats come later than the TTL, sessions die and the hosts
+     * start over: a herd that never settles. Admission keeps the pool free for heartbeats.
+     */
     synchronized SimulatedHosts start() {
+        Semaphore establishing = new Semaphore(threads * 4);
+        long began = System.nanoTime();
         for (int i = 0; i < count; i++) {
-            hosts.add(newHost(configOf(i)).start());
+            try {
+                if (!establishing.tryAcquire(30, TimeUnit.SECONDS)) {
+                    log.warn("virtual hosts: none established within 30 s, starting host {} anyway", i);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            HostAgent host = newHost(configOf(i, base.datacenters())).start();
+            hosts.add(host);
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    establishing.release();
+                }
+            };
+            host.presence().onStateChange(state -> release.run());
+            if (host.presence().state() != PresenceState.STARTING) {
+                release.run(); // it settled before the listener was added
+            }
         }
-        log.info("{} virtual hosts started", count);
+        log.info("{} virtual hosts started in {} ms", count, (System.nanoTime() - began) / 1_000_000);
         if (churn != null) {
             churner.scheduleWithFixedDelay(this::churnOnce, churn.toMillis(), churn.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -78,9 +126,9 @@ final class SimulatedHosts implements AutoCloseable {
         if (host == null) {
             // A third of the returns attach elsewhere: the same host, migrated to another datacenter.
             boolean migrate = base.datacenters().size() > 1 && random.nextInt(3) == 0;
-            List<io.edgemanifest.core.consul.ConsulEndpoint> order = new ArrayList<>(base.datacenters());
+            List<ConsulEndpoint> order = new ArrayList<>(base.datacenters());
             if (migrate) {
-                java.util.Collections.rotate(order, -1 - random.nextInt(order.size() - 1));
+                Collections.rotate(order, -1 - random.nextInt(order.size() - 1));
             }
             hosts.set(i, newHost(configOf(i, order)).start());
             log.info("churn: virtual host {} is back{}", i, migrate ? " in another datacenter" : "");
@@ -94,9 +142,10 @@ final class SimulatedHosts implements AutoCloseable {
     @Override
     public synchronized void close() {
         churner.shutdownNow();
-        hosts.stream().filter(h -> h != null).parallel().forEach(HostAgent::close);
+        hosts.stream().filter(Objects::nonNull).parallel().forEach(HostAgent::close);
         hosts.clear();
-        watches.values().forEach(io.edgemanifest.core.consul.PassingServiceWatch::close);
+        watches.values().forEach(PassingServiceWatch::close);
+        clients.values().forEach(Consul::destroy);
         scheduler.shutdownNow();
     }
 }

@@ -74,17 +74,7 @@ public final class ReplicateMain implements Callable<Integer> {
     @Override
     public Integer call() {
         Replicator.ReplicateConfig config = config();
-        int colon = metrics.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("invalid --metrics '" + metrics + "' (use host:port)");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(metrics.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid --metrics '" + metrics + "' (use host:port)");
-        }
-        MetricsServer server = new MetricsServer(MetricsServer.newRegistry(), metrics.substring(0, colon), port);
+        MetricsServer server = MetricsServer.listen(MetricsServer.newRegistry(), metrics, "--metrics");
         Replicator replicator = new Replicator(config, server.registry()).start();
         return Lifecycle.runUntilSignalled(() -> {
             replicator.close();

@@ -107,6 +107,20 @@ public final class ConsulAgent implements AutoCloseable {
         return name;
     }
 
+    private volatile String logLevel;
+
+    /**
+     * The agent's log level from its next start ({@code -dev} defaults to debug, whose per-service
+     * lines cost real CPU with thousands of services: benchmarks run at info, as production does).
+     */
+    public ConsulAgent withLogLevel(String level) {
+        if (level == null || !level.matches("(?i)trace|debug|info|warn|err")) {
+            throw new IllegalArgumentException("invalid Consul log level '" + level + "'");
+        }
+        this.logLevel = level.toLowerCase(java.util.Locale.ROOT);
+        return this;
+    }
+
     public String datacenter() {
         return datacenter;
     }
@@ -176,12 +190,12 @@ public final class ConsulAgent implements AutoCloseable {
                   "client_addr": "127.0.0.1",
                   "advertise_addr": "127.0.0.1",
                   "advertise_addr_wan": "127.0.0.1",
-                  "disable_update_check": true,
+                  "disable_update_check": true,%s
                   "retry_join_wan": [%s],
                   "retry_interval_wan": "1s",
                   "ports": {"http": %d, "https": -1, "dns": -1, "serf_lan": %d, "serf_wan": %d, "server": %d, "grpc": %d}
                 }
-                """.formatted(join, ports.http(), ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
+                """.formatted(logLevel == null ? "" : "\n  \"log_level\": \"" + logLevel + "\",", join, ports.http(), ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
     }
 
     private void awaitReady() {

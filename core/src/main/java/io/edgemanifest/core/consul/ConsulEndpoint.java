@@ -62,17 +62,31 @@ public record ConsulEndpoint(URI url, String token) {
 
     /** A client for short requests that must not hang longer than {@code readTimeout} on a hung agent. */
     public Consul client(Duration readTimeout) {
-        return client(readTimeout, new ClientConfig());
+        return client(readTimeout, new ClientConfig(), 5);
+    }
+
+    /**
+     * One client for many nodes in one JVM (virtual hosts): requests are synchronous, so it opens
+     * at most one connection per calling thread; keeping {@code idleConnections} of them avoids
+     * reconnecting on every tick. Consul refuses more than 200 connections per client address by
+     * default ({@code limits.http_max_conns_per_client}), which one client per node soon exceeds.
+     */
+    public Consul sharedClient(Duration readTimeout, int idleConnections) {
+        return client(readTimeout, new ClientConfig(), idleConnections);
     }
 
     private Consul client(Duration readTimeout, ClientConfig clientConfig) {
+        return client(readTimeout, clientConfig, 5);
+    }
+
+    private Consul client(Duration readTimeout, ClientConfig clientConfig, int idleConnections) {
         Consul.Builder builder = Consul.builder()
                 .withUrl(url.toString())
                 .withPing(false)
                 .withConnectTimeoutMillis(2_000)
                 .withReadTimeoutMillis(readTimeout.toMillis())
                 .withWriteTimeoutMillis(10_000)
-                .withConnectionPool(new ConnectionPool(5, 1, java.util.concurrent.TimeUnit.MINUTES))
+                .withConnectionPool(new ConnectionPool(idleConnections, 1, java.util.concurrent.TimeUnit.MINUTES))
                 .withClientConfiguration(clientConfig);
         if (token != null) {
             builder.withAclToken(token);

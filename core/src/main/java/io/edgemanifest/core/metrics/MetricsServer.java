@@ -5,7 +5,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 
@@ -27,7 +26,8 @@ public final class MetricsServer implements AutoCloseable {
         try {
             this.server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen for metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+            // A port in use or an address this machine lacks is bad configuration: exit 2, one line.
+            throw new IllegalArgumentException("cannot listen for metrics on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         server.createContext("/metrics", exchange -> {
             byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
@@ -38,6 +38,24 @@ public final class MetricsServer implements AutoCloseable {
             }
         });
         server.start();
+    }
+
+    /**
+     * Serves {@code registry} at {@code hostPort} ("127.0.0.1:9464"; port 0: any free port); throws
+     * {@link IllegalArgumentException} naming a malformed value.
+     */
+    public static MetricsServer listen(PrometheusMeterRegistry registry, String hostPort, String flag) {
+        int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("invalid " + flag + " '" + hostPort + "' (use host:port)");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid " + flag + " '" + hostPort + "' (use host:port)");
+        }
+        return new MetricsServer(registry, hostPort.substring(0, colon), port);
     }
 
     public static PrometheusMeterRegistry newRegistry() {

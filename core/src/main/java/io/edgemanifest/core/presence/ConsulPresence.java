@@ -37,12 +37,15 @@ final class ConsulPresence implements Presence {
 
     private final PresenceConfig config;
     private final Consul consul;
+    /** False when the client is shared by many presences in one JVM (virtual hosts): not ours to destroy. */
+    private final boolean ownsClient;
     private final ScheduledExecutorService scheduler;
     private final String id;
     private final String serviceName;
     private final String checkId;
     private final String key;
     private final Backoff backoff;
+    private final PresenceMetrics metrics;
     private final List<Consumer<PresenceState>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
 
@@ -62,14 +65,13 @@ final class ConsulPresence implements Presence {
     private volatile PresenceState state = PresenceState.STARTING;
     private volatile Instant lastAnswer = Instant.now();
 
-    ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler) {
+    ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler, Consul sharedClient) {
         this.config = Objects.requireNonNull(config, "config");
         this.desired = Objects.requireNonNull(record, "record");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
-        // A hung agent must not hold a heartbeat past the next one: bound each request by the tick.
-        Duration tick = config.check().tickInterval();
-        this.consul = config.endpoint().client(tick.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
-                : tick.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : tick);
+        this.ownsClient = sharedClient == null;
+        this.consul = sharedClient != null ? sharedClient : config.endpoint().client(config.requestTimeout());
+        this.metrics = PresenceMetrics.of(record.kind());
         this.id = record.id();
         this.serviceName = record.kind().serviceName();
         this.checkId = "service:" + id;
@@ -175,9 +177,12 @@ final class ConsulPresence implements Presence {
             return;
         }
         if (config.check() instanceof CheckSpec.Ttl) {
+            long started = System.nanoTime();
             try {
                 consul.agentClient().passCheck(checkId);
+                metrics.heartbeat(System.nanoTime() - started);
             } catch (Exception e) {
+                metrics.heartbeatFailed();
                 if (ConsulErrors.isUnknownCheck(e)) {
                     log.warn("{}: Consul no longer knows check {} (agent restarted?): registering again", id, checkId);
                     registered = false;
@@ -198,6 +203,7 @@ final class ConsulPresence implements Presence {
     }
 
     private void establish() {
+        metrics.establishing();
         if (datacenter == null) {
             datacenter = consul.agentClient().getAgent().getConfig().getDatacenter();
         }
@@ -238,8 +244,12 @@ final class ConsulPresence implements Presence {
     private Registration.RegCheck regCheck() {
         String deregisterAfter = Durations.format(config.deregisterCriticalAfter());
         if (config.check() instanceof CheckSpec.Ttl ttl) {
+            // Born passing: the node is alive as it registers. Born critical, it needs a heartbeat
+            // and a second anti-entropy sync before a session is allowed, and every sync scans all
+            // of the agent's services (Consul 1.8): with thousands of hosts, that is the cost.
             return ImmutableRegCheck.builder()
                     .ttl(Durations.format(ttl.ttl()))
+                    .status("passing")
                     .deregisterCriticalServiceAfter(deregisterAfter)
                     .build();
         }
@@ -263,6 +273,7 @@ final class ConsulPresence implements Presence {
         if (sessionId != null && !sessionId.equals(holder)
                 && consul.sessionClient().getSessionInfo(sessionId).isEmpty()) {
             log.warn("{}: session {} is gone (invalidated or destroyed): creating a new one", id, sessionId);
+            metrics.sessionLost();
             sessionId = null;
         }
         if (holder != null && !holder.equals(sessionId)) {
@@ -309,9 +320,12 @@ final class ConsulPresence implements Presence {
             // gRPC nodes: Consul has not probed us successfully yet; TTL nodes: the check went
             // critical between pass and session. Either way the check must pass first.
             registered = false;
-            if (String.valueOf(e.getMessage()).contains("Missing check")) {
+            if (String.valueOf(e.getMessage()).contains("Missing check") && !(config.check() instanceof CheckSpec.Ttl)) {
                 serviceRegistered = false; // the agent lost our registration (restarted)
             }
+            // A TTL node's heartbeat just proved the agent knows the check: "Missing check" means
+            // the agent has not synced it to the catalog yet. Registering again would only add
+            // another full anti-entropy pass and push the sync further out.
             setState(PresenceState.DEGRADED);
             Duration soon = delay.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : delay;
             log.debug("{}: session refused, check {} not passing yet: retry in {} ms", id, checkId, soon.toMillis());
@@ -374,7 +388,9 @@ final class ConsulPresence implements Presence {
             registered = false;
         }
         setState(PresenceState.CLOSED);
-        consul.destroy();
+        if (ownsClient) {
+            consul.destroy();
+        }
         log.info("{}: left datacenter {}", id, datacenter);
     }
 

@@ -20,7 +20,18 @@ public interface Presence extends AutoCloseable {
      * them blocks it for longer than one Consul request).
      */
     static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler) {
-        return new ConsulPresence(config, record, scheduler);
+        return new ConsulPresence(config, record, scheduler, null);
+    }
+
+    /**
+     * A presence whose requests go through {@code sharedClient} (one connection pool for many
+     * presences of one JVM, e.g. virtual hosts; Consul caps connections per client address). The
+     * caller owns the client and destroys it after closing the presences; its read timeout should
+     * be {@link PresenceConfig#requestTimeout()}.
+     */
+    static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler,
+                           org.kiwiproject.consul.Consul sharedClient) {
+        return new ConsulPresence(config, record, scheduler, java.util.Objects.requireNonNull(sharedClient, "sharedClient"));
     }
 
     /** Starts the loop; returns at once. */

@@ -37,6 +37,16 @@ public record PresenceConfig(ConsulEndpoint endpoint, CheckSpec check, Duration 
                 Duration.ofSeconds(10));
     }
 
+    /**
+     * The read timeout of this presence's Consul requests: a hung agent must not hold a heartbeat
+     * past the next one, so it is the tick interval, kept between 1 s and 10 s.
+     */
+    public Duration requestTimeout() {
+        Duration tick = check.tickInterval();
+        return tick.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
+                : tick.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : tick;
+    }
+
     public PresenceConfig withMaxBackoff(Duration value) {
         return new PresenceConfig(endpoint, check, deregisterCriticalAfter, verifyInterval, value);
     }

@@ -1,0 +1,127 @@
+package io.edgemanifest.bench;
+
+import io.edgemanifest.core.cli.Cli;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./edge bench <scenario>}: each scenario prints a table and appends JSON lines under bench/results/. */
+@Command(name = "edge bench", mixinStandardHelpOptions = true, subcommands = {
+        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class})
+public final class BenchMain implements Callable<Integer> {
+
+    @Option(names = "--root", defaultValue = ".", description = "The project checkout (jars under <module>/target).")
+    Path root;
+
+    @Override
+    public Integer call() {
+        Cli.commandLine(this).usage(System.out);
+        return Cli.USAGE;
+    }
+
+    Path results() {
+        return root.resolve("bench").resolve("results");
+    }
+
+    Path work() throws java.io.IOException {
+        return Files.createDirectories(root.resolve("bench").resolve("target").resolve("work"));
+    }
+
+    /** The JVM flags the host-agent launcher uses ({@code host-agent/jvm.options}, one per line, '#' comments). */
+    static List<String> launcherFlags(Path root) throws java.io.IOException {
+        Path file = root.resolve("host-agent").resolve("jvm.options");
+        return Files.readAllLines(file).stream().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    static void requirePositive(Duration d, String flag) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("invalid " + flag + " " + d + " (must be positive)");
+        }
+    }
+
+    @Command(name = "scale", description = "N simulated hosts against one Consul datacenter: heartbeats, latency, expiries, CPU, RSS, ceiling.")
+    static final class Scale implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        BenchMain parent;
+
+        @Option(names = "--hosts", split = ",", defaultValue = "1000,5000,10000", description = "Sizes. Default: ${DEFAULT-VALUE}")
+        List<Integer> hosts;
+
+        @Option(names = "--window", defaultValue = "5m", description = "Steady-state window per size. Default: ${DEFAULT-VALUE}")
+        Duration window;
+
+        @Option(names = "--ttl", defaultValue = "15s", description = "Hosts' TTL. Default: ${DEFAULT-VALUE}")
+        Duration ttl;
+
+        @Option(names = "--ceiling", defaultValue = "20s", description = "Duration of each ceiling run. Default: ${DEFAULT-VALUE}")
+        Duration ceiling;
+
+        @Override
+        public Integer call() throws Exception {
+            for (int n : hosts) {
+                if (n < 1 || n > 100_000) {
+                    throw new IllegalArgumentException("invalid --hosts " + n + " (1 to 100000)");
+                }
+            }
+            requirePositive(window, "--window");
+            requirePositive(ttl, "--ttl");
+            requirePositive(ceiling, "--ceiling");
+            new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling,
+                    launcherFlags(parent.root)).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "detection", description = "Kill hosts at once: time until gone at the source, in the replica, offline in the Explorer.")
+    static final class Detection implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        BenchMain parent;
+
+        @Option(names = "--kill", defaultValue = "100", description = "Hosts killed at once. Default: ${DEFAULT-VALUE}")
+        int kill;
+
+        @Option(names = "--bystanders", defaultValue = "100", description = "Hosts that stay up. Default: ${DEFAULT-VALUE}")
+        int bystanders;
+
+        @Option(names = "--ttl", defaultValue = "15s", description = "Hosts' TTL. Default: ${DEFAULT-VALUE}")
+        Duration ttl;
+
+        @Override
+        public Integer call() throws Exception {
+            if (kill < 1 || kill > 10_000 || bystanders < 0 || bystanders > 10_000) {
+                throw new IllegalArgumentException("invalid --kill " + kill + " / --bystanders " + bystanders + " (1..10000 / 0..10000)");
+            }
+            requirePositive(ttl, "--ttl");
+            new DetectionBench(parent.root, parent.work(), parent.results(), kill, bystanders, ttl,
+                    launcherFlags(parent.root)).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "footprint", description = "One idle host-agent (default and launcher JVM flags) against a Consul client agent.")
+    static final class Footprint implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        BenchMain parent;
+
+        @Option(names = "--idle", defaultValue = "60s", description = "Idle time measured. Default: ${DEFAULT-VALUE}")
+        Duration idle;
+
+        @Override
+        public Integer call() throws Exception {
+            requirePositive(idle, "--idle");
+            new FootprintBench(parent.root, parent.work(), parent.results(), idle, launcherFlags(parent.root)).run();
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        int code = Cli.run(new BenchMain(), args);
+        Launch.killAll();
+        System.exit(code);
+    }
+}

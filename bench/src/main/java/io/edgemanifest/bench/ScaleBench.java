@@ -1,0 +1,201 @@
+package io.edgemanifest.bench;
+
+import io.edgemanifest.testing.ConsulAgent;
+import io.edgemanifest.testing.FreePorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./edge bench scale}: N simulated hosts (one {@code host-agent --simulate N} process, the
+ * real code path) against one Consul dev datacenter, per N: registration time, then a steady
+ * window of heartbeats (rate, latency from the agent's own histogram), false expiries (checks
+ * Consul found past their TTL while their host process ran), CPU and RSS of Consul and the
+ * agent; then the heartbeat ceiling of that same agent, raw (wrk) and through our client.
+ */
+final class ScaleBench {
+
+    private static final String HOSTS = "manifest/hosts/";
+    private static final String HEARTBEAT = "edge_presence_heartbeat_seconds";
+
+    private final Path root;
+    private final Path work;
+    private final Path results;
+    private final List<Integer> sizes;
+    private final Duration window;
+    private final Duration ttl;
+    private final Duration ceilingDuration;
+    private final List<String> agentFlags;
+
+    ScaleBench(Path root, Path work, Path results, List<Integer> sizes, Duration window, Duration ttl,
+               Duration ceilingDuration, List<String> agentFlags) {
+        this.root = root;
+        this.work = work;
+        this.results = results;
+        this.sizes = sizes;
+        this.window = window;
+        this.ttl = ttl;
+        this.ceilingDuration = ceilingDuration;
+        this.agentFlags = agentFlags;
+    }
+
+    List<Map<String, Object>> run() throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int n : sizes) {
+            Map<String, Object> row = runOne(n);
+            rows.add(row);
+            Results.append(results.resolve("scale.jsonl"), "scale", row);
+            System.out.print(Results.table(List.of(row)));
+        }
+        System.out.println();
+        System.out.print(Results.table(rows));
+        chart(rows);
+        return rows;
+    }
+
+    private Map<String, Object> runOne(int n) throws IOException {
+        Path dir = work.resolve("scale-" + n);
+        Launch.deleteTree(dir);
+        Files.createDirectories(dir);
+        System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
+        System.err.printf("bench scale: %d hosts, TTL %d s, window %d s%n", n, ttl.toSeconds(), window.toSeconds());
+        try (ConsulAgent consul = ConsulAgent.create("bench").withLogLevel("info").start()) {
+            String url = consul.httpUrl();
+            int metricsPort = FreePorts.next();
+            String metrics = "http://127.0.0.1:" + metricsPort + "/metrics";
+            long started = System.nanoTime();
+            Process agent = Launch.jar(root, "host-agent", agentFlags, dir.resolve("logs/host-agent.log"),
+                    "--consul", url, "--state-dir", dir.resolve("hosts").toString(), "--ttl", ttl.toSeconds() + "s",
+                    "--simulate", Integer.toString(n), "--metrics", "127.0.0.1:" + metricsPort);
+
+            // Registration: every host's key written under its session.
+            Duration deadline = Duration.ofSeconds(60).plusMillis(30L * n);
+            double registration = Double.NaN;
+            int most = 0;
+            while (System.nanoTime() - started < deadline.toNanos() && agent.isAlive()) {
+                int keys = Http.keyCount(url, HOSTS);
+                most = Math.max(most, keys);
+                if (keys >= n) {
+                    registration = (System.nanoTime() - started) / 1e9;
+                    break;
+                }
+                pause(Duration.ofMillis(250));
+            }
+            if (!agent.isAlive()) {
+                throw new IllegalStateException("host-agent exited with " + agent.exitValue() + ": see " + dir.resolve("logs"));
+            }
+            System.err.printf("bench scale: %s%n", Double.isNaN(registration)
+                    ? "not all registered within " + deadline.toSeconds() + " s (most " + most + ")"
+                    : n + " registered in " + Results.round(registration, 1) + " s");
+            // Let the start-up herd settle for one TTL before measuring the steady state.
+            pause(ttl);
+
+            Prometheus before = Prometheus.scrape(metrics);
+            ProcessStats.Sample consulBefore = ProcessStats.sample(consul.pid());
+            ProcessStats.Sample agentBefore = ProcessStats.sample(agent.pid());
+            int minKeys = Integer.MAX_VALUE;
+            long peakConsulRss = 0;
+            long peakAgentRss = 0;
+            long windowEnd = System.nanoTime() + window.toNanos();
+            while (System.nanoTime() < windowEnd) {
+                pause(Duration.ofMillis(Math.min(5_000, Math.max(1, (windowEnd - System.nanoTime()) / 1_000_000))));
+                minKeys = Math.min(minKeys, Http.keyCount(url, HOSTS));
+                peakConsulRss = Math.max(peakConsulRss, ProcessStats.sample(consul.pid()).rssBytes());
+                peakAgentRss = Math.max(peakAgentRss, ProcessStats.sample(agent.pid()).rssBytes());
+            }
+            Prometheus after = Prometheus.scrape(metrics);
+            ProcessStats.Sample consulAfter = ProcessStats.sample(consul.pid());
+            ProcessStats.Sample agentAfter = ProcessStats.sample(agent.pid());
+            long missedTtl = countLines(consul.logFile(), "Check missed TTL");
+
+            Histogram beats = after.histogram(HEARTBEAT).minus(before.histogram(HEARTBEAT));
+            double seconds = (agentAfter.nanoTime() - agentBefore.nanoTime()) / 1e9;
+            double agentCpu = agentAfter.cpuPercentSince(agentBefore);
+            double agentRssMib = agentAfter.rssBytes() / 1048576.0;
+
+            // The ceiling: the same agent, the same N checks, passed by wrk and by our client.
+            Launch.kill(agent);
+            List<String> checkIds = new ArrayList<>();
+            Http.get(url + "/v1/agent/checks").ifPresent(checks -> checks.fieldNames().forEachRemaining(id -> {
+                if (id.startsWith("service:host-")) {
+                    checkIds.add(id);
+                }
+            }));
+            double raw = Double.NaN;
+            double ours = Double.NaN;
+            if (!checkIds.isEmpty()) {
+                raw = HeartbeatCeiling.wrk(url, checkIds, 16, ceilingDuration, dir);
+                ours = HeartbeatCeiling.ours(url, checkIds, 16, ceilingDuration);
+            }
+
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("hosts", n);
+            row.put("ttlS", ttl.toSeconds());
+            row.put("windowS", window.toSeconds());
+            row.put("registrationS", Results.round(registration, 1));
+            row.put("keysMinInWindow", minKeys == Integer.MAX_VALUE ? most : minKeys);
+            row.put("heartbeatsPerS", Results.round(beats.count() / seconds, 1));
+            row.put("neededPerS", Results.round(n / (ttl.toMillis() / 3000.0), 1));
+            row.put("p50Ms", Results.round(beats.quantile(0.5) * 1000, 2));
+            row.put("p99Ms", Results.round(beats.quantile(0.99) * 1000, 2));
+            row.put("failedBeats", (long) (after.value("edge_presence_heartbeat_failures_total")
+                    - before.value("edge_presence_heartbeat_failures_total")));
+            row.put("falseExpiries", missedTtl);
+            row.put("sessionsLost", (long) after.value("edge_presence_sessions_lost_total"));
+            row.put("consulCpuPct", Results.round(consulAfter.cpuPercentSince(consulBefore), 1));
+            row.put("consulRssMiB", Results.round(peakConsulRss / 1048576.0, 0));
+            row.put("agentCpuPct", Results.round(agentCpu, 1));
+            row.put("agentRssMiB", Results.round(Math.max(peakAgentRss, agentAfter.rssBytes()) / 1048576.0, 0));
+            row.put("agentCpuPctPer1k", Results.round(agentCpu * 1000 / n, 2));
+            row.put("agentRssMiBPer1k", Results.round(agentRssMib * 1000 / n, 1));
+            row.put("rawCeilingPerS", Results.round(raw, 0));
+            row.put("ourPathPerS", Results.round(ours, 0));
+            row.put("ourShareOfRaw", Results.round(ours / raw, 2));
+            return row;
+        } finally {
+            System.clearProperty("edge.test.logDir");
+            Launch.killAll();
+            Launch.deleteTree(dir.resolve("hosts"));
+        }
+    }
+
+    private void chart(List<Map<String, Object>> rows) {
+        List<Integer> x = rows.stream().map(r -> (Integer) r.get("hosts")).toList();
+        Charts.lines(results.resolve("scale-latency.png"), "Heartbeat latency (TTL " + ttl.toSeconds() + " s)",
+                "hosts in one datacenter", "ms", x, Map.of(
+                        "p50", column(rows, "p50Ms"), "p99", column(rows, "p99Ms")));
+        Charts.lines(results.resolve("scale-cpu.png"), "CPU (% of one core; the machine has "
+                        + Runtime.getRuntime().availableProcessors() + ")", "hosts in one datacenter", "% CPU", x,
+                Map.of("Consul agent", column(rows, "consulCpuPct"), "host-agent --simulate", column(rows, "agentCpuPct")));
+        Charts.lines(results.resolve("scale-throughput.png"), "Heartbeats per second", "hosts in one datacenter",
+                "heartbeats/s", x, Map.of("sustained", column(rows, "heartbeatsPerS"), "needed (N / (TTL/3))",
+                        column(rows, "neededPerS"), "raw ceiling (wrk, 16 conns)", column(rows, "rawCeilingPerS"),
+                        "our client, closed loop", column(rows, "ourPathPerS")));
+    }
+
+    private static List<Double> column(List<Map<String, Object>> rows, String key) {
+        return rows.stream().map(r -> r.get(key) instanceof Number v ? v.doubleValue() : Double.NaN).toList();
+    }
+
+    static long countLines(Path file, String needle) {
+        try (var lines = Files.lines(file)) {
+            return lines.filter(l -> l.contains(needle)).count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis()); // benchmark pacing between samples, not synchronisation
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -71,8 +71,8 @@ public final class BenchMain implements Callable<Integer> {
             requirePositive(window, "--window");
             requirePositive(ttl, "--ttl");
             requirePositive(ceiling, "--ceiling");
-            new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling,
-                    launcherFlags(parent.root)).run();
+            // A load generator of thousands of hosts, not one host: the JVM's defaults, not the launcher's small heap.
+            new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling, List.of()).run();
             return 0;
         }
     }
@@ -97,8 +97,7 @@ public final class BenchMain implements Callable<Integer> {
                 throw new IllegalArgumentException("invalid --kill " + kill + " / --bystanders " + bystanders + " (1..10000 / 0..10000)");
             }
             requirePositive(ttl, "--ttl");
-            new DetectionBench(parent.root, parent.work(), parent.results(), kill, bystanders, ttl,
-                    launcherFlags(parent.root)).run();
+            new DetectionBench(parent.root, parent.work(), parent.results(), kill, bystanders, ttl, List.of()).run();
             return 0;
         }
     }

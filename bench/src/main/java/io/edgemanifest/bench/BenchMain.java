@@ -23,8 +23,11 @@ public final class BenchMain implements Callable<Integer> {
         return Cli.USAGE;
     }
 
+    @Option(names = "--results", description = "Where JSON lines and charts go. Default: <root>/bench/results")
+    Path results;
+
     Path results() {
-        return root.resolve("bench").resolve("results");
+        return results != null ? results : root.resolve("bench").resolve("results");
     }
 
     Path work() throws java.io.IOException {

@@ -46,7 +46,7 @@ final class DetectionBench {
         Path dir = work.resolve("detection");
         Launch.deleteTree(dir);
         Files.createDirectories(dir);
-        System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
+        String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
         try (ConsulDatacenters dcs = ConsulDatacenters.start("dc1", "explorer")) {
             String source = dcs.get("dc1").httpUrl();
             String central = dcs.get("explorer").httpUrl();
@@ -110,7 +110,7 @@ final class DetectionBench {
             Results.append(results.resolve("detection.jsonl"), "detection", row);
             System.out.print(Results.table(List.of(row)));
         } finally {
-            System.clearProperty("edge.test.logDir");
+            Launch.restoreLogDir(previousLogDir);
             Launch.killAll();
         }
     }

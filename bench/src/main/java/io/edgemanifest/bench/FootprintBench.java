@@ -39,7 +39,7 @@ final class FootprintBench {
         Path dir = work.resolve("footprint");
         Launch.deleteTree(dir);
         Files.createDirectories(dir);
-        System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
+        String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
         List<Map<String, Object>> rows = new ArrayList<>();
         try (ConsulAgent consul = ConsulAgent.create("fp").withLogLevel("info").start()) {
             String url = consul.httpUrl();
@@ -47,13 +47,14 @@ final class FootprintBench {
             List<String> cds = new ArrayList<>(launcherFlags);
             cds.add("-XX:SharedArchiveFile=" + jsa);
             cds.add("-XX:+AutoCreateSharedArchive");
+            cds.add("-Xlog:cds*=off");
             rows.add(hostAgent(url, dir, "JVM defaults", List.of()));
             rows.add(hostAgent(url, dir, "launcher flags", launcherFlags));
             hostAgent(url, dir, "(creates the CDS archive)", cds); // dumped at exit, used from the next start
             rows.add(hostAgent(url, dir, "launcher flags + CDS", cds));
             rows.add(consulClient(consul, dir));
         } finally {
-            System.clearProperty("edge.test.logDir");
+            Launch.restoreLogDir(previousLogDir);
             Launch.killAll();
         }
         Map<String, Object> consulRow = rows.get(rows.size() - 1);

@@ -88,6 +88,15 @@ final class Launch {
         STARTED.clear();
     }
 
+    /** Puts back the Consul harness's log directory a scenario redirected into its own work folder. */
+    static void restoreLogDir(String previous) {
+        if (previous == null) {
+            System.clearProperty("edge.test.logDir");
+        } else {
+            System.setProperty("edge.test.logDir", previous);
+        }
+    }
+
     /** Deletes a directory tree, best effort (benchmark scratch space). */
     static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {

@@ -62,7 +62,7 @@ final class ScaleBench {
         Path dir = work.resolve("scale-" + n);
         Launch.deleteTree(dir);
         Files.createDirectories(dir);
-        System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
+        String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
         System.err.printf("bench scale: %d hosts, TTL %d s, window %d s%n", n, ttl.toSeconds(), window.toSeconds());
         try (ConsulAgent consul = ConsulAgent.create("bench").withLogLevel("info").start()) {
             String url = consul.httpUrl();
@@ -158,7 +158,7 @@ final class ScaleBench {
             row.put("ourShareOfRaw", Results.round(ours / raw, 2));
             return row;
         } finally {
-            System.clearProperty("edge.test.logDir");
+            Launch.restoreLogDir(previousLogDir);
             Launch.killAll();
             Launch.deleteTree(dir.resolve("hosts"));
         }

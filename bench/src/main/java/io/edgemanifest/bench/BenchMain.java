@@ -61,6 +61,10 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--ttl", defaultValue = "15s", description = "Hosts' TTL. Default: ${DEFAULT-VALUE}")
         Duration ttl;
 
+        @Option(names = "--consul-agents", defaultValue = "0",
+                description = "Spread the hosts over this many Consul client agents of the datacenter (0: all on its server agent). Default: ${DEFAULT-VALUE}")
+        int consulAgents;
+
         @Option(names = "--ceiling", defaultValue = "20s", description = "Duration of each ceiling run. Default: ${DEFAULT-VALUE}")
         Duration ceiling;
 
@@ -71,11 +75,15 @@ public final class BenchMain implements Callable<Integer> {
                     throw new IllegalArgumentException("invalid --hosts " + n + " (1 to 100000)");
                 }
             }
+            if (consulAgents < 0 || consulAgents > 16) {
+                throw new IllegalArgumentException("invalid --consul-agents " + consulAgents + " (0 to 16)");
+            }
             requirePositive(window, "--window");
             requirePositive(ttl, "--ttl");
             requirePositive(ceiling, "--ceiling");
             // A load generator of thousands of hosts, not one host: the JVM's defaults, not the launcher's small heap.
-            new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling, List.of()).run();
+            new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling, List.of(),
+                    consulAgents).run();
             return 0;
         }
     }

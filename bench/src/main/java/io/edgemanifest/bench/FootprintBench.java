@@ -2,7 +2,6 @@ package io.edgemanifest.bench;
 
 import io.edgemanifest.testing.ConsulAgent;
 import io.edgemanifest.testing.ConsulBinary;
-import io.edgemanifest.testing.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,25 +79,11 @@ final class FootprintBench {
 
     private Map<String, Object> consulClient(ConsulAgent server, Path dir) throws IOException {
         System.err.println("bench footprint: consul client agent");
-        Path data = Files.createDirectories(dir.resolve("consul-client"));
-        Path config = data.resolve("client.json");
-        Files.writeString(config, """
-                {"datacenter": "%s", "node_name": "fp-client", "data_dir": "%s", "server": false,
-                 "bind_addr": "127.0.0.1", "client_addr": "127.0.0.1", "retry_join": ["127.0.0.1:%d"],
-                 "log_level": "info", "disable_update_check": true,
-                 "ports": {"http": %d, "https": -1, "dns": -1, "grpc": -1, "serf_lan": %d, "serf_wan": -1, "server": %d}}
-                """.formatted(server.datacenter(), data.resolve("data"), server.ports().serfLan(), FreePorts.next(),
-                FreePorts.next(), FreePorts.next()));
-        long started = System.nanoTime();
-        Process client = Launch.start(dir.resolve("logs").resolve("consul-client.log"),
-                List.of(ConsulBinary.locate().toString(), "agent", "-config-file", config.toString()));
-        double joined = awaitSeconds(started, () -> Http.get(server.httpUrl() + "/v1/health/node/fp-client")
-                .map(checks -> checks.toString().contains("\"serfHealth\"") && checks.toString().contains("passing"))
-                .orElse(false), client);
-        Map<String, Object> row = idleRow("consul client agent", "consul " + ConsulBinary.version(ConsulBinary.locate())
-                .map(Object::toString).orElse("?"), "", joined, client.pid());
-        Launch.stop(client, 20);
-        return row;
+        try (ConsulClientAgent client = ConsulClientAgent.start(server, "fp-client", dir)) {
+            double joined = client.awaitJoined(server);
+            return idleRow("consul client agent", "consul " + ConsulBinary.version(ConsulBinary.locate())
+                    .map(Object::toString).orElse("?"), "", joined, client.pid());
+        }
     }
 
     private Map<String, Object> idleRow(String what, String config, String flags, double startS, long pid) {

@@ -31,9 +31,12 @@ final class ScaleBench {
     private final Duration ttl;
     private final Duration ceilingDuration;
     private final List<String> agentFlags;
+    private final int consulAgents;
 
+    /** @param consulAgents Consul client agents that carry the hosts (0: the datacenter's server agent itself) */
     ScaleBench(Path root, Path work, Path results, List<Integer> sizes, Duration window, Duration ttl,
-               Duration ceilingDuration, List<String> agentFlags) {
+               Duration ceilingDuration, List<String> agentFlags, int consulAgents) {
+        this.consulAgents = consulAgents;
         this.root = root;
         this.work = work;
         this.results = results;
@@ -49,7 +52,7 @@ final class ScaleBench {
         for (int n : sizes) {
             Map<String, Object> row = runOne(n);
             rows.add(row);
-            Results.append(results.resolve("scale.jsonl"), "scale", row);
+            Results.append(results.resolve(consulAgents == 0 ? "scale.jsonl" : "scale-agents.jsonl"), "scale", row);
             System.out.print(Results.table(List.of(row)));
         }
         System.out.println();
@@ -59,18 +62,30 @@ final class ScaleBench {
     }
 
     private Map<String, Object> runOne(int n) throws IOException {
-        Path dir = work.resolve("scale-" + n);
+        Path dir = work.resolve("scale-" + n + (consulAgents == 0 ? "" : "-agents-" + consulAgents));
         Launch.deleteTree(dir);
         Files.createDirectories(dir);
         String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
-        System.err.printf("bench scale: %d hosts, TTL %d s, window %d s%n", n, ttl.toSeconds(), window.toSeconds());
+        System.err.printf("bench scale: %d hosts, TTL %d s, window %d s, %s%n", n, ttl.toSeconds(), window.toSeconds(),
+                consulAgents == 0 ? "on the server agent" : "spread over " + consulAgents + " client agents");
+        List<ConsulClientAgent> clients = new ArrayList<>();
         try (ConsulAgent consul = ConsulAgent.create("bench").withLogLevel("info").start()) {
-            String url = consul.httpUrl();
+            for (int a = 0; a < consulAgents; a++) {
+                ConsulClientAgent client = ConsulClientAgent.start(consul, "agent-" + (a + 1), dir);
+                clients.add(client);
+                client.awaitJoined(consul);
+            }
+            // Where the hosts register (and their TTL checks live): the server, or the client agents.
+            String url = clients.isEmpty() ? consul.httpUrl() : clients.get(0).url();
+            String hostsConsul = clients.isEmpty() ? consul.httpUrl()
+                    : String.join("|", clients.stream().map(ConsulClientAgent::url).toList());
+            List<Long> consulPids = new ArrayList<>(List.of(consul.pid()));
+            clients.forEach(c -> consulPids.add(c.pid()));
             int metricsPort = FreePorts.next();
             String metrics = "http://127.0.0.1:" + metricsPort + "/metrics";
             long started = System.nanoTime();
             Process agent = Launch.jar(root, "host-agent", agentFlags, dir.resolve("logs/host-agent.log"),
-                    "--consul", url, "--state-dir", dir.resolve("hosts").toString(), "--ttl", ttl.toSeconds() + "s",
+                    "--consul", hostsConsul, "--state-dir", dir.resolve("hosts").toString(), "--ttl", ttl.toSeconds() + "s",
                     "--simulate", Integer.toString(n), "--metrics", "127.0.0.1:" + metricsPort);
 
             // Registration: every host's key written under its session.
@@ -96,7 +111,7 @@ final class ScaleBench {
             pause(ttl);
 
             Prometheus before = Prometheus.scrape(metrics);
-            ProcessStats.Sample consulBefore = ProcessStats.sample(consul.pid());
+            List<ProcessStats.Sample> consulBefore = consulPids.stream().map(ProcessStats::sample).toList();
             ProcessStats.Sample agentBefore = ProcessStats.sample(agent.pid());
             int minKeys = Integer.MAX_VALUE;
             long peakConsulRss = 0;
@@ -105,20 +120,27 @@ final class ScaleBench {
             while (System.nanoTime() < windowEnd) {
                 pause(Duration.ofMillis(Math.min(5_000, Math.max(1, (windowEnd - System.nanoTime()) / 1_000_000))));
                 minKeys = Math.min(minKeys, Http.keyCount(url, HOSTS));
-                peakConsulRss = Math.max(peakConsulRss, ProcessStats.sample(consul.pid()).rssBytes());
+                peakConsulRss = Math.max(peakConsulRss, consulPids.stream().mapToLong(p -> ProcessStats.sample(p).rssBytes()).sum());
                 peakAgentRss = Math.max(peakAgentRss, ProcessStats.sample(agent.pid()).rssBytes());
             }
             Prometheus after = Prometheus.scrape(metrics);
-            ProcessStats.Sample consulAfter = ProcessStats.sample(consul.pid());
+            List<ProcessStats.Sample> consulAfter = consulPids.stream().map(ProcessStats::sample).toList();
+            double consulCpu = 0;
+            for (int p = 0; p < consulPids.size(); p++) {
+                consulCpu += consulAfter.get(p).cpuPercentSince(consulBefore.get(p));
+            }
             ProcessStats.Sample agentAfter = ProcessStats.sample(agent.pid());
             long missedTtl = countLines(consul.logFile(), "Check missed TTL");
+            for (ConsulClientAgent client : clients) {
+                missedTtl += countLines(dir.resolve("logs").resolve(client.name() + ".log"), "Check missed TTL");
+            }
 
             Histogram beats = after.histogram(HEARTBEAT).minus(before.histogram(HEARTBEAT));
             double seconds = (agentAfter.nanoTime() - agentBefore.nanoTime()) / 1e9;
             double agentCpu = agentAfter.cpuPercentSince(agentBefore);
             double agentRssMib = agentAfter.rssBytes() / 1048576.0;
 
-            // The ceiling: the same agent, the same N checks, passed by wrk and by our client.
+            // The ceiling: the same agent, the same checks, passed by wrk and by our client (the first agent's share).
             Launch.kill(agent);
             List<String> checkIds = new ArrayList<>();
             Http.get(url + "/v1/agent/checks").ifPresent(checks -> checks.fieldNames().forEachRemaining(id -> {
@@ -135,6 +157,7 @@ final class ScaleBench {
 
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("hosts", n);
+            row.put("consulAgents", consulAgents == 0 ? "server" : consulAgents + " clients");
             row.put("ttlS", ttl.toSeconds());
             row.put("windowS", window.toSeconds());
             row.put("registrationS", Results.round(registration, 1));
@@ -147,7 +170,7 @@ final class ScaleBench {
                     - before.value("edge_presence_heartbeat_failures_total")));
             row.put("falseExpiries", missedTtl);
             row.put("sessionsLost", (long) after.value("edge_presence_sessions_lost_total"));
-            row.put("consulCpuPct", Results.round(consulAfter.cpuPercentSince(consulBefore), 1));
+            row.put("consulCpuPct", Results.round(consulCpu, 1));
             row.put("consulRssMiB", Results.round(peakConsulRss / 1048576.0, 0));
             row.put("agentCpuPct", Results.round(agentCpu, 1));
             row.put("agentRssMiB", Results.round(Math.max(peakAgentRss, agentAfter.rssBytes()) / 1048576.0, 0));
@@ -159,12 +182,16 @@ final class ScaleBench {
             return row;
         } finally {
             Launch.restoreLogDir(previousLogDir);
+            clients.forEach(ConsulClientAgent::close);
             Launch.killAll();
             Launch.deleteTree(dir.resolve("hosts"));
         }
     }
 
     private void chart(List<Map<String, Object>> rows) {
+        if (consulAgents > 0) {
+            return; // the charts show the one-agent series; a spread run is read from its table
+        }
         List<Integer> x = rows.stream().map(r -> (Integer) r.get("hosts")).toList();
         Charts.lines(results.resolve("scale-latency.png"), "Heartbeat latency (TTL " + ttl.toSeconds() + " s)",
                 "hosts in one datacenter", "ms", x, Map.of(

@@ -43,6 +43,18 @@ class BenchIT {
     }
 
     @Test
+    void scaleSpreadsHostsOverClientAgentsOfTheDatacenter() throws Exception {
+        int code = Cli.run(new BenchMain(), "--root", ROOT.toString(), "--results", results.toString(),
+                "scale", "--hosts", "20", "--window", "3s", "--ttl", "3s", "--ceiling", "1s", "--consul-agents", "2");
+        assertThat(code).isZero();
+        JsonNode row = onlyRow("scale-agents.jsonl");
+        assertThat(row.path("consulAgents").asText()).isEqualTo("2 clients");
+        assertThat(row.path("keysMinInWindow").asInt()).isEqualTo(20);
+        assertThat(row.path("falseExpiries").asLong()).isZero();
+        assertThat(row.path("heartbeatsPerS").asDouble()).isPositive();
+    }
+
+    @Test
     void detectionTimesEveryKilledHostAtEachStage() throws Exception {
         int code = Cli.run(new BenchMain(), "--root", ROOT.toString(), "--results", results.toString(),
                 "detection", "--kill", "5", "--bystanders", "3", "--ttl", "3s");

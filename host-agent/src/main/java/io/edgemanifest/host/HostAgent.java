@@ -9,6 +9,7 @@ import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.presence.Presence;
 import io.edgemanifest.core.presence.PresenceConfig;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,6 +36,8 @@ public final class HostAgent implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Shared shared;
+    /** The Consul agents to attach to, in order: each datacenter's agents ranked for this host, datacenters in preference order. */
+    private final List<ConsulEndpoint> agents;
     private final Object lock = new Object();
     private Attachment attachment;
     private ScheduledFuture<?> supervisor;
@@ -82,6 +85,19 @@ public final class HostAgent implements AutoCloseable {
             return t;
         });
         this.shared = shared;
+        this.agents = config.datacenters().stream()
+                .flatMap(group -> rankFor(id, group).stream())
+                .toList();
+    }
+
+    /** A datacenter's agents in the order this host prefers them: an even, stable spread of hosts over agents. */
+    static List<ConsulEndpoint> rankFor(String hostId, List<ConsulEndpoint> group) {
+        if (group.size() == 1) {
+            return group;
+        }
+        Map<String, ConsulEndpoint> byUrl = new java.util.LinkedHashMap<>();
+        group.forEach(e -> byUrl.put(e.url().toString(), e));
+        return Rendezvous.rank(hostId, byUrl.keySet()).stream().map(byUrl::get).toList();
     }
 
     public String id() {
@@ -91,7 +107,7 @@ public final class HostAgent implements AutoCloseable {
     public HostAgent start() {
         synchronized (lock) {
             attach(firstReachable());
-            if (config.datacenters().size() > 1) { // with one datacenter there is nowhere to migrate
+            if (agents.size() > 1) { // with one datacenter there is nowhere to migrate
                 supervisor = scheduler.scheduleWithFixedDelay(this::supervise, 1, 1, TimeUnit.SECONDS);
             }
         }
@@ -100,11 +116,11 @@ public final class HostAgent implements AutoCloseable {
 
     /** The preferred datacenter that answers now, or the first one when none does (the presence retries). */
     private int firstReachable() {
-        for (int i = 0; i < config.datacenters().size(); i++) {
-            if (reachable(config.datacenters().get(i))) {
+        for (int i = 0; i < agents.size(); i++) {
+            if (reachable(agents.get(i))) {
                 return i;
             }
-            log.info("{}: datacenter at {} does not answer, trying the next", id, config.datacenters().get(i));
+            log.info("{}: datacenter at {} does not answer, trying the next", id, agents.get(i));
         }
         return 0;
     }
@@ -123,7 +139,7 @@ public final class HostAgent implements AutoCloseable {
     }
 
     private void attach(int index) {
-        ConsulEndpoint endpoint = config.datacenters().get(index);
+        ConsulEndpoint endpoint = agents.get(index);
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
@@ -165,14 +181,14 @@ public final class HostAgent implements AutoCloseable {
 
     private void superviseOnce() {
         synchronized (lock) {
-            if (closed || config.datacenters().size() < 2) {
+            if (closed || agents.size() < 2) {
                 return;
             }
             Duration down = attachment.presence().unreachableFor();
             if (down.compareTo(config.migrateAfter()) >= 0) {
-                int next = (attachment.index() + 1) % config.datacenters().size();
+                int next = (attachment.index() + 1) % agents.size();
                 log.warn("{}: datacenter at {} unreachable for {} s: migrating to {}", id, attachment.endpoint(),
-                        down.toSeconds(), config.datacenters().get(next));
+                        down.toSeconds(), agents.get(next));
                 // Leaving is best effort and may hang on a dead agent, so it must not delay arriving;
                 // if it fails, our session there dies with our TTL check: nothing of ours stays behind.
                 Attachment old = attachment;

@@ -13,10 +13,13 @@ import java.util.Objects;
  * Everything a host-agent needs, validated at construction (bad values → IllegalArgumentException
  * naming them, which the CLI turns into exit code 2).
  *
- * @param datacenters  Consul endpoints of the Stargate datacenters it may attach to, in order of preference
+ * @param datacenters  the Stargate datacenters it may attach to, in order of preference, each as the
+ *                     Consul agents that serve hosts there (a host picks among them by rendezvous
+ *                     hashing of its ID: a datacenter spreads its hosts over several agents, because
+ *                     a Consul 1.8 agent's heartbeat cost grows with the services it holds)
  * @param migrateAfter how long the attached datacenter may stay unreachable before moving to the next
  */
-public record HostAgentConfig(List<ConsulEndpoint> datacenters, Path stateDir, CheckSpec.Ttl check,
+public record HostAgentConfig(List<List<ConsulEndpoint>> datacenters, Path stateDir, CheckSpec.Ttl check,
                               Location location, Map<String, String> labels, Duration migrateAfter,
                               Duration deregisterAfter, String version) {
 
@@ -24,7 +27,10 @@ public record HostAgentConfig(List<ConsulEndpoint> datacenters, Path stateDir, C
         if (datacenters == null || datacenters.isEmpty()) {
             throw new IllegalArgumentException("at least one --consul URL is needed");
         }
-        datacenters = List.copyOf(datacenters);
+        datacenters = datacenters.stream().map(List::copyOf).toList();
+        if (datacenters.stream().anyMatch(List::isEmpty)) {
+            throw new IllegalArgumentException("a --consul entry names no Consul agent");
+        }
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(check, "check");
         labels = labels == null ? Map.of() : Map.copyOf(labels);
@@ -41,5 +47,10 @@ public record HostAgentConfig(List<ConsulEndpoint> datacenters, Path stateDir, C
             throw new IllegalArgumentException("--deregister-after must be at least 1m: " + deregisterAfter.toSeconds() + "s");
         }
         Objects.requireNonNull(version, "version");
+    }
+
+    /** One agent per datacenter, in order of preference. */
+    public static List<List<ConsulEndpoint>> oneAgentEach(List<ConsulEndpoint> datacenters) {
+        return datacenters.stream().map(List::of).toList();
     }
 }

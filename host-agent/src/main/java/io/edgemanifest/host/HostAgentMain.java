@@ -24,8 +24,10 @@ public final class HostAgentMain implements Callable<Integer> {
 
     static final String VERSION = "0.1.0";
 
-    @Option(names = "--consul", split = ",", paramLabel = "URL", defaultValue = "${env:EDGE_CONSUL:-http://127.0.0.1:8500}",
-            description = "Consul HTTP API of a Stargate datacenter; repeat (or comma-separate) in order of preference. Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--consul", split = ",", paramLabel = "URL[|URL...]", defaultValue = "${env:EDGE_CONSUL:-http://127.0.0.1:8500}",
+            description = "Consul HTTP API of a Stargate datacenter; repeat (or comma-separate) in order of preference. "
+                    + "Several agents of one datacenter joined by '|' share its hosts (each host picks one by rendezvous "
+                    + "hashing, the others are its fallbacks). Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
     List<String> consul;
 
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:EDGE_STATE_DIR:-${sys:user.home}/.edge-manifest/host}",
@@ -71,8 +73,10 @@ public final class HostAgentMain implements Callable<Integer> {
     Duration churn;
 
     HostAgentConfig config() {
-        List<ConsulEndpoint> endpoints = consul.stream().map(String::strip).filter(s -> !s.isEmpty())
-                .map(u -> ConsulEndpoint.parse(u, token)).toList();
+        List<List<ConsulEndpoint>> endpoints = consul.stream().map(String::strip).filter(s -> !s.isEmpty())
+                .map(group -> java.util.Arrays.stream(group.split("\\|")).map(String::strip).filter(u -> !u.isEmpty())
+                        .map(u -> ConsulEndpoint.parse(u, token)).toList())
+                .toList();
         return new HostAgentConfig(endpoints, stateDir, CheckSpec.Ttl.of(ttl),
                 location == null || location.isBlank() ? null : Location.parse(location),
                 parseLabels(labels), migrateAfter, deregisterAfter, VERSION);

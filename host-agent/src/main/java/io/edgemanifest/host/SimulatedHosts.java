@@ -13,6 +13,8 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,24 +79,28 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         return new HostAgent(config, scheduler, this);
     }
 
-    private HostAgentConfig configOf(int i, List<ConsulEndpoint> datacenters) {
+    private HostAgentConfig configOf(int i, List<List<ConsulEndpoint>> datacenters) {
         return new HostAgentConfig(datacenters, base.stateDir().resolve("sim-" + i), base.check(),
                 base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version());
     }
 
     /**
-     * Starts the hosts with at most four per pool thread establishing at a time. Started all at
-     * once, 10,000 first ticks queue ahead of the heartbeats of hosts already present (the pool runs
-     * the earliest-due task first), heartbeats come later than the TTL, sessions die and the hosts
-     * start over: a herd that never settles. Admission keeps the pool free for heartbeats.
+     * Starts the hosts without starving the ones already present. Started all at once, 10,000
+     * first ticks queue ahead of the heartbeats of hosts already present (the pool runs the
+     * earliest-due task first), heartbeats come later than the TTL, sessions die and the hosts
+     * start over: a herd that never settles (measured). So a host is admitted only while fewer
+     * than four per pool thread are still establishing and the pool is not behind schedule: when
+     * Consul slows down (each registration costs it a scan of all its services), start-up slows
+     * down with it instead of the heartbeats.
      */
     synchronized SimulatedHosts start() {
         Semaphore establishing = new Semaphore(threads * 4);
         long began = System.nanoTime();
         for (int i = 0; i < count; i++) {
             try {
-                if (!establishing.tryAcquire(30, TimeUnit.SECONDS)) {
-                    log.warn("virtual hosts: none established within 30 s, starting host {} anyway", i);
+                awaitPoolOnSchedule();
+                if (!establishing.tryAcquire(5, TimeUnit.SECONDS)) {
+                    log.debug("virtual hosts: none established within 5 s, starting host {} anyway", i);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -108,9 +114,16 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
                     establishing.release();
                 }
             };
-            host.presence().onStateChange(state -> release.run());
-            if (host.presence().state() != PresenceState.STARTING) {
+            host.presence().onStateChange(state -> {
+                if (state == PresenceState.PRESENT || state == PresenceState.CLOSED) {
+                    release.run();
+                }
+            });
+            if (host.presence().state() == PresenceState.PRESENT) {
                 release.run(); // it settled before the listener was added
+            }
+            if ((i + 1) % 1000 == 0) {
+                log.info("{} of {} virtual hosts admitted after {} ms", i + 1, count, (System.nanoTime() - began) / 1_000_000);
             }
         }
         log.info("{} virtual hosts started in {} ms", count, (System.nanoTime() - began) / 1_000_000);
@@ -120,13 +133,28 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         return this;
     }
 
+    /** Waits (up to 30 s) while the earliest-due task of the pool is more than 500 ms overdue. */
+    private void awaitPoolOnSchedule() throws InterruptedException {
+        if (!(scheduler instanceof ScheduledThreadPoolExecutor pool)) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            Runnable head = pool.getQueue().peek();
+            if (!(head instanceof Delayed due) || due.getDelay(TimeUnit.MILLISECONDS) > -500) {
+                return;
+            }
+            Thread.sleep(50); // admission pacing: the pool is behind, let it catch up
+        }
+    }
+
     private synchronized void churnOnce() {
         int i = random.nextInt(count);
         HostAgent host = hosts.get(i);
         if (host == null) {
             // A third of the returns attach elsewhere: the same host, migrated to another datacenter.
             boolean migrate = base.datacenters().size() > 1 && random.nextInt(3) == 0;
-            List<ConsulEndpoint> order = new ArrayList<>(base.datacenters());
+            List<List<ConsulEndpoint>> order = new ArrayList<>(base.datacenters());
             if (migrate) {
                 Collections.rotate(order, -1 - random.nextInt(order.size() - 1));
             }

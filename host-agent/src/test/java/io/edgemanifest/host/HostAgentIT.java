@@ -62,7 +62,7 @@ class HostAgentIT {
 
     private HostAgent startHost(String name, Duration migrateAfter, String... datacenters) {
         List<ConsulEndpoint> endpoints = java.util.Arrays.stream(datacenters).map(this::endpoint).toList();
-        return closing(new HostAgent(new HostAgentConfig(endpoints, dir.resolve(name), CheckSpec.Ttl.of(TTL),
+        return closing(new HostAgent(new HostAgentConfig(HostAgentConfig.oneAgentEach(endpoints), dir.resolve(name), CheckSpec.Ttl.of(TTL),
                 null, Map.of(), migrateAfter, Duration.ofMinutes(1), "test")).start());
     }
 

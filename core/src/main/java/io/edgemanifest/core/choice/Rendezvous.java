@@ -1,5 +1,8 @@
 package io.edgemanifest.core.choice;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
@@ -27,6 +30,14 @@ public final class Rendezvous {
             }
         }
         return Optional.ofNullable(best);
+    }
+
+    /** Every candidate in the order {@code client} prefers them (first = {@link #choose}). Deterministic. */
+    public static List<String> rank(String client, Collection<String> candidates) {
+        List<String> ranked = new ArrayList<>(candidates);
+        ranked.sort(Comparator.comparingLong((String c) -> weight(client, c)).reversed()
+                .thenComparing(Comparator.naturalOrder()));
+        return ranked;
     }
 
     static long weight(String client, String candidate) {

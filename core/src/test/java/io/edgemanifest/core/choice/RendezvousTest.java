@@ -63,4 +63,14 @@ class RendezvousTest {
                 .isEqualTo(Rendezvous.choose("host-x", List.of("g3", "g1", "g2")));
         assertThat(Rendezvous.choose("host-x", List.of())).isEmpty();
     }
+
+    @Test
+    void rankStartsWithTheChoiceListsEveryCandidateOnceAndIgnoresInputOrder() {
+        for (String host : HOSTS.subList(0, 50)) {
+            List<String> ranked = Rendezvous.rank(host, List.of("a1", "a2", "a3", "a4"));
+            assertThat(ranked).containsExactlyInAnyOrder("a1", "a2", "a3", "a4");
+            assertThat(ranked.get(0)).isEqualTo(Rendezvous.choose(host, List.of("a4", "a3", "a2", "a1")).orElseThrow());
+            assertThat(Rendezvous.rank(host, List.of("a3", "a1", "a4", "a2"))).isEqualTo(ranked);
+        }
+    }
 }

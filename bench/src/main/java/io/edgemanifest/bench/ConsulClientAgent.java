@@ -1,0 +1,82 @@
+package io.edgemanifest.bench;
+
+import io.edgemanifest.testing.ConsulAgent;
+import io.edgemanifest.testing.ConsulBinary;
+import io.edgemanifest.testing.FreePorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A Consul client agent (not a server) joined to a dev datacenter's server over Serf LAN: what a
+ * node operator would run instead of host-agent, and what a Stargate datacenter adds to spread
+ * its hosts' heartbeats over several agents.
+ */
+final class ConsulClientAgent implements AutoCloseable {
+
+    private final String name;
+    private final String url;
+    private final Process process;
+    private final long startedNanos;
+
+    private ConsulClientAgent(String name, String url, Process process, long startedNanos) {
+        this.name = name;
+        this.url = url;
+        this.process = process;
+        this.startedNanos = startedNanos;
+    }
+
+    static ConsulClientAgent start(ConsulAgent server, String name, Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve(name));
+        int http = FreePorts.next();
+        Path config = data.resolve("client.json");
+        Files.writeString(config, """
+                {"datacenter": "%s", "node_name": "%s", "data_dir": "%s", "server": false,
+                 "bind_addr": "127.0.0.1", "client_addr": "127.0.0.1", "retry_join": ["127.0.0.1:%d"],
+                 "retry_interval": "1s", "log_level": "info", "disable_update_check": true,
+                 "ports": {"http": %d, "https": -1, "dns": -1, "grpc": -1, "serf_lan": %d, "serf_wan": -1, "server": %d}}
+                """.formatted(server.datacenter(), name, data.resolve("data"), server.ports().serfLan(), http,
+                FreePorts.next(), FreePorts.next()));
+        long started = System.nanoTime();
+        Process process = Launch.start(dir.resolve("logs").resolve(name + ".log"),
+                List.of(ConsulBinary.locate().toString(), "agent", "-config-file", config.toString()));
+        return new ConsulClientAgent(name, "http://127.0.0.1:" + http, process, started);
+    }
+
+    /** Waits until the server sees this agent's node alive; returns seconds since start, NaN after 60 s. */
+    double awaitJoined(ConsulAgent server) {
+        long deadline = startedNanos + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("consul client agent " + name + " exited with " + process.exitValue());
+            }
+            boolean alive = Http.get(server.httpUrl() + "/v1/health/node/" + name)
+                    .map(checks -> checks.toString().contains("\"serfHealth\"") && checks.toString().contains("passing"))
+                    .orElse(false);
+            if (alive) {
+                return (System.nanoTime() - startedNanos) / 1e9;
+            }
+            ScaleBench.pause(Duration.ofMillis(20));
+        }
+        return Double.NaN;
+    }
+
+    String name() {
+        return name;
+    }
+
+    String url() {
+        return url;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() {
+        Launch.stop(process, 20);
+    }
+}

@@ -90,6 +90,11 @@ public final class HostAgent implements AutoCloseable {
                 .toList();
     }
 
+    static Duration verifyInterval(io.edgemanifest.core.presence.CheckSpec.Ttl check) {
+        Duration fourTtl = check.ttl().multipliedBy(4);
+        return fourTtl.compareTo(Duration.ofSeconds(60)) > 0 ? fourTtl : Duration.ofSeconds(60);
+    }
+
     /** A datacenter's agents in the order this host prefers them: an even, stable spread of hosts over agents. */
     static List<ConsulEndpoint> rankFor(String hostId, List<ConsulEndpoint> group) {
         if (group.size() == 1) {
@@ -143,8 +148,11 @@ public final class HostAgent implements AutoCloseable {
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
+        // Routine key reads are a quarter of a host's requests at one per TTL. A heartbeat gap longer
+        // than the TTL (the usual way a session dies) triggers a read at once, so the routine one can
+        // be rare: it is for sessions destroyed from outside.
         PresenceConfig presenceConfig = new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
-                config.check().ttl(), Duration.ofSeconds(10));
+                verifyInterval(config.check()), Duration.ofSeconds(10));
         boolean isShared = shared != null;
         Presence presence = isShared ? Presence.create(presenceConfig, record, scheduler, shared.client(endpoint))
                 : Presence.create(presenceConfig, record, scheduler);

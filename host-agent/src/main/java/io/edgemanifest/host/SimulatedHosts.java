@@ -72,7 +72,7 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         // Same read timeout as a lone host's presence: bounded by the heartbeat tick.
         return clients.computeIfAbsent(endpoint, e -> e.sharedClient(
                 new io.edgemanifest.core.presence.PresenceConfig(e, base.check(), base.deregisterAfter(),
-                        base.check().ttl(), Duration.ofSeconds(10)).requestTimeout(), threads + 4));
+                        HostAgent.verifyInterval(base.check()), Duration.ofSeconds(10)).requestTimeout(), threads + 4));
     }
 
     private HostAgent newHost(HostAgentConfig config) {

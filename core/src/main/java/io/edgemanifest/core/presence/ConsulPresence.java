@@ -59,6 +59,7 @@ final class ConsulPresence implements Presence {
     private boolean serviceRegistered;
     private boolean closed;
     private Instant nextVerify = Instant.MIN;
+    private long lastBeatNanos;
     private ScheduledFuture<?> nextTick;
     private String lastProblem;
 
@@ -180,7 +181,16 @@ final class ConsulPresence implements Presence {
             long started = System.nanoTime();
             try {
                 consul.agentClient().passCheck(checkId);
-                metrics.heartbeat(System.nanoTime() - started);
+                long now = System.nanoTime();
+                metrics.heartbeat(now - started);
+                // A gap longer than the TTL may have let the check expire, and the session with it:
+                // look at once instead of waiting for the next routine verify.
+                if (lastBeatNanos != 0 && now - lastBeatNanos > ((CheckSpec.Ttl) config.check()).ttl().toNanos()) {
+                    log.info("{}: {} ms since the last heartbeat (TTL {}): verifying the session now", id,
+                            (now - lastBeatNanos) / 1_000_000, Durations.format(((CheckSpec.Ttl) config.check()).ttl()));
+                    nextVerify = Instant.MIN;
+                }
+                lastBeatNanos = now;
             } catch (Exception e) {
                 metrics.heartbeatFailed();
                 if (ConsulErrors.isUnknownCheck(e)) {
@@ -214,6 +224,7 @@ final class ConsulPresence implements Presence {
         if (config.check() instanceof CheckSpec.Ttl) {
             // A critical check refuses a session: the first heartbeat must come before the session.
             passOrThrow();
+            lastBeatNanos = System.nanoTime();
         }
         writtenJson = null;
         verifyAndWrite();

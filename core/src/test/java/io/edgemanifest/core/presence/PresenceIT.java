@@ -136,6 +136,35 @@ class PresenceIT {
     }
 
     @Test
+    void aHeartbeatGapLongerThanTheTtlIsHealedAtOnceNotAtTheNextRoutineVerify() throws Exception {
+        String id = newId();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        schedulers.add(scheduler);
+        // Routine verify far away: only the gap can explain a quick heal.
+        PresenceConfig config = PresenceConfig.of(endpoint(), CheckSpec.Ttl.of(TTL)).withVerifyInterval(Duration.ofMinutes(10));
+        Presence presence = Presence.create(config, NodeRecord.of(id, NodeKind.HOST, "1.2.3"), scheduler).start();
+        presences.add(presence);
+        awaitPresent(presence);
+        String firstSession = presence.sessionId().orElseThrow();
+
+        // The process stalls (a long GC pause, a suspended laptop): its only thread is busy past the TTL.
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        scheduler.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await().atMost(TTL.plusSeconds(3)).pollInterval(Duration.ofMillis(100)).until(() -> key(id).isEmpty());
+        release.countDown();
+
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> key(id).flatMap(Value::getSession).filter(s -> !s.equals(firstSession)).isPresent());
+        assertThat(key(id).flatMap(Value::getSession)).isEqualTo(presence.sessionId());
+    }
+
+    @Test
     void changingTheRecordRewritesTheKeyAndTheServiceMeta() {
         String id = newId();
         Presence presence = startHost(id);

@@ -5,13 +5,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./edge bench <scenario>}: each scenario prints a table and appends JSON lines under bench/results/. */
 @Command(name = "edge bench", mixinStandardHelpOptions = true, subcommands = {
-        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class})
+        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class, BenchMain.ScaleCharts.class})
 public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--root", defaultValue = ".", description = "The project checkout (jars under <module>/target).")
@@ -125,6 +126,32 @@ public final class BenchMain implements Callable<Integer> {
         public Integer call() throws Exception {
             requirePositive(idle, "--idle");
             new FootprintBench(parent.root, parent.work(), parent.results(), idle, launcherFlags(parent.root)).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "charts", description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl.")
+    static final class ScaleCharts implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        BenchMain parent;
+
+        @Override
+        public Integer call() throws Exception {
+            Path file = parent.results().resolve("scale.jsonl");
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("no " + file + ": run ./edge bench scale first");
+            }
+            java.util.TreeMap<Integer, Map<String, Object>> newest = new java.util.TreeMap<>();
+            long ttl = 15;
+            for (String line : Files.readAllLines(file)) {
+                Map<String, Object> row = Http.JSON.readValue(line, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+                if ("server".equals(row.getOrDefault("consulAgents", "server"))) {
+                    newest.put(((Number) row.get("hosts")).intValue(), row);
+                    ttl = ((Number) row.get("ttlS")).longValue();
+                }
+            }
+            ScaleBench.chart(parent.results(), ttl, List.copyOf(newest.values()));
+            System.out.println("charts of " + newest.keySet() + " hosts written to " + parent.results());
             return 0;
         }
     }

@@ -26,7 +26,10 @@ final class Results {
         line.put("date", Instant.now().toString());
         line.put("machine", machine());
         line.put("java", System.getProperty("java.version"));
-        line.setAll((ObjectNode) Http.JSON.valueToTree(row));
+        // Not measured (NaN) is null in JSON, not the string "NaN".
+        Map<String, Object> clean = new LinkedHashMap<>();
+        row.forEach((k, v) -> clean.put(k, v instanceof Double d && (d.isNaN() || d.isInfinite()) ? null : v));
+        line.setAll((ObjectNode) Http.JSON.valueToTree(clean));
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, Http.JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,

@@ -192,17 +192,29 @@ final class ScaleBench {
         if (consulAgents > 0) {
             return; // the charts show the one-agent series; a spread run is read from its table
         }
-        List<Integer> x = rows.stream().map(r -> (Integer) r.get("hosts")).toList();
-        Charts.lines(results.resolve("scale-latency.png"), "Heartbeat latency (TTL " + ttl.toSeconds() + " s)",
-                "hosts in one datacenter", "ms", x, Map.of(
-                        "p50", column(rows, "p50Ms"), "p99", column(rows, "p99Ms")));
-        Charts.lines(results.resolve("scale-cpu.png"), "CPU (% of one core; the machine has "
-                        + Runtime.getRuntime().availableProcessors() + ")", "hosts in one datacenter", "% CPU", x,
-                Map.of("Consul agent", column(rows, "consulCpuPct"), "host-agent --simulate", column(rows, "agentCpuPct")));
-        Charts.lines(results.resolve("scale-throughput.png"), "Heartbeats per second", "hosts in one datacenter",
-                "heartbeats/s", x, Map.of("sustained", column(rows, "heartbeatsPerS"), "needed (N / (TTL/3))",
-                        column(rows, "neededPerS"), "raw ceiling (wrk, 16 conns)", column(rows, "rawCeilingPerS"),
-                        "our client, closed loop", column(rows, "ourPathPerS")));
+        chart(results, ttl.toSeconds(), rows);
+    }
+
+    /** The three scale charts (latency, CPU, throughput against hosts) from rows of one run. */
+    static void chart(Path results, long ttlSeconds, List<Map<String, Object>> rows) {
+        List<Integer> x = rows.stream().map(r -> ((Number) r.get("hosts")).intValue()).toList();
+        Map<String, List<Double>> latency = new LinkedHashMap<>();
+        latency.put("p50", column(rows, "p50Ms"));
+        latency.put("p99", column(rows, "p99Ms"));
+        Charts.lines(results.resolve("scale-latency.png"), "Heartbeat latency, one Consul agent (TTL " + ttlSeconds + " s)",
+                "hosts in one datacenter", "ms", x, latency);
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
+        cpu.put("Consul agent", column(rows, "consulCpuPct"));
+        cpu.put("host-agent --simulate", column(rows, "agentCpuPct"));
+        Charts.lines(results.resolve("scale-cpu.png"), "CPU, % of one core (the machine has "
+                + Runtime.getRuntime().availableProcessors() + ")", "hosts in one datacenter", "% CPU", x, cpu);
+        Map<String, List<Double>> beats = new LinkedHashMap<>();
+        beats.put("needed (N / (TTL/3))", column(rows, "neededPerS"));
+        beats.put("sustained", column(rows, "heartbeatsPerS"));
+        beats.put("raw ceiling (wrk, 16 conns)", column(rows, "rawCeilingPerS"));
+        beats.put("our client, closed loop", column(rows, "ourPathPerS"));
+        Charts.lines(results.resolve("scale-throughput.png"), "Heartbeats per second, one Consul agent",
+                "hosts in one datacenter", "heartbeats/s", x, beats);
     }
 
     private static List<Double> column(List<Map<String, Object>> rows, String key) {

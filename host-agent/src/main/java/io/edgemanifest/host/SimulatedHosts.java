@@ -133,15 +133,20 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         return this;
     }
 
-    /** Waits (up to 30 s) while the earliest-due task of the pool is more than 500 ms overdue. */
+    /**
+     * Waits (up to 30 s) while the earliest-due task of the pool is more than one tick overdue:
+     * heartbeats a tick late still beat the TTL with a tick to spare, later ones are the edge of
+     * what this Consul agent carries, and more hosts would push them past it.
+     */
     private void awaitPoolOnSchedule() throws InterruptedException {
         if (!(scheduler instanceof ScheduledThreadPoolExecutor pool)) {
             return;
         }
+        long behind = -base.check().tickInterval().toMillis();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             Runnable head = pool.getQueue().peek();
-            if (!(head instanceof Delayed due) || due.getDelay(TimeUnit.MILLISECONDS) > -500) {
+            if (!(head instanceof Delayed due) || due.getDelay(TimeUnit.MILLISECONDS) > behind) {
                 return;
             }
             Thread.sleep(50); // admission pacing: the pool is behind, let it catch up

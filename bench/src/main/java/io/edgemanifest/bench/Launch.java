@@ -1,11 +1,9 @@
 package io.edgemanifest.bench;
 
+import io.edgemanifest.testing.RunnableJar;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -15,48 +13,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class Launch {
 
-    private static final List<Process> STARTED = new ArrayList<>();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(Launch::killAll, "bench-reaper"));
-    }
-
     private Launch() {
     }
 
-    /** {@code <root>/<module>/target/<module>.jar}, which ./edge bench builds first. */
-    static Path jar(Path root, String module) {
-        Path jar = root.resolve(module).resolve("target").resolve(module + ".jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("missing " + jar + ": run ./edge build");
-        }
-        return jar;
-    }
-
-    static String java() {
-        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    static synchronized Process start(Path log, List<String> command) {
-        try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            STARTED.add(p);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + command.get(0), e);
-        }
-    }
-
+    /** {@code <root>/<module>/target/<module>.jar} with {@code jvmFlags}, reaped by the harness's {@link RunnableJar}. */
     static Process jar(Path root, String module, List<String> jvmFlags, Path log, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(java());
-        command.addAll(jvmFlags);
-        command.add("-jar");
-        command.add(jar(root, module).toString());
-        command.addAll(List.of(args));
-        return start(log, command);
+        return RunnableJar.in(root, module).start(log, jvmFlags, args);
+    }
+
+    static Process start(Path log, List<String> command) {
+        return RunnableJar.startProcess(log, command);
     }
 
     /** SIGTERM, then SIGKILL after {@code seconds}. */
@@ -80,12 +46,8 @@ final class Launch {
         }
     }
 
-    static synchronized void killAll() {
-        STARTED.forEach(p -> {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        });
-        STARTED.clear();
+    static void killAll() {
+        RunnableJar.reap();
     }
 
     /** Puts back the Consul harness's log directory a scenario redirected into its own work folder. */

@@ -90,9 +90,16 @@ public final class HostAgent implements AutoCloseable {
                 .toList();
     }
 
-    static Duration verifyInterval(io.edgemanifest.core.presence.CheckSpec.Ttl check) {
-        Duration fourTtl = check.ttl().multipliedBy(4);
-        return fourTtl.compareTo(Duration.ofSeconds(60)) > 0 ? fourTtl : Duration.ofSeconds(60);
+    /**
+     * A host's presence in the datacenter at {@code endpoint}. Routine key reads would be a quarter of
+     * a host's requests at one per TTL; a heartbeat gap longer than the TTL (the usual way a session
+     * dies) triggers a read at once, so the routine one is rare: every max(60 s, 4 × TTL), for
+     * sessions destroyed from outside.
+     */
+    static PresenceConfig presenceConfig(HostAgentConfig config, ConsulEndpoint endpoint) {
+        Duration fourTtl = config.check().ttl().multipliedBy(4);
+        Duration verify = fourTtl.compareTo(Duration.ofSeconds(60)) > 0 ? fourTtl : Duration.ofSeconds(60);
+        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(), verify, Duration.ofSeconds(10));
     }
 
     /** A datacenter's agents in the order this host prefers them: an even, stable spread of hosts over agents. */
@@ -148,11 +155,7 @@ public final class HostAgent implements AutoCloseable {
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
-        // Routine key reads are a quarter of a host's requests at one per TTL. A heartbeat gap longer
-        // than the TTL (the usual way a session dies) triggers a read at once, so the routine one can
-        // be rare: it is for sessions destroyed from outside.
-        PresenceConfig presenceConfig = new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
-                verifyInterval(config.check()), Duration.ofSeconds(10));
+        PresenceConfig presenceConfig = presenceConfig(config, endpoint);
         boolean isShared = shared != null;
         Presence presence = isShared ? Presence.create(presenceConfig, record, scheduler, shared.client(endpoint))
                 : Presence.create(presenceConfig, record, scheduler);

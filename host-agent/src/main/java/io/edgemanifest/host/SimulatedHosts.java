@@ -69,8 +69,7 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
     public Consul client(ConsulEndpoint endpoint) {
         // Same read timeout as a lone host's presence: bounded by the heartbeat tick.
         return clients.computeIfAbsent(endpoint, e -> e.sharedClient(
-                new io.edgemanifest.core.presence.PresenceConfig(e, base.check(), base.deregisterAfter(),
-                        HostAgent.verifyInterval(base.check()), Duration.ofSeconds(10)).requestTimeout(), threads + 4));
+                HostAgent.presenceConfig(base, e).requestTimeout(), threads + 4));
     }
 
     private HostAgent newHost(HostAgentConfig config) {

@@ -34,6 +34,15 @@ public final class RunnableJar {
         throw new IllegalStateException("no runnable jar for " + module + " (build it with ./edge build)");
     }
 
+    /** The jar of {@code module} under a project checkout: {@code <root>/<module>/target/<module>.jar}. */
+    public static RunnableJar in(Path root, String module) {
+        Path jar = root.resolve(module).resolve("target").resolve(module + ".jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("missing " + jar + " (build it with ./edge build)");
+        }
+        return new RunnableJar(jar);
+    }
+
     public Path path() {
         return jar;
     }
@@ -63,8 +72,22 @@ public final class RunnableJar {
      * The caller owns the process: destroy it (or let {@link #reap}) when done.
      */
     public Process start(Path log, String... args) {
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+        return start(log, List.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with JVM flags before {@code -jar}. */
+    public Process start(Path log, List<String> jvmFlags, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        command.addAll(jvmFlags);
+        command.add("-jar");
+        command.add(jar.toString());
         command.addAll(List.of(args));
+        return startProcess(log, command);
+    }
+
+    /** Starts any {@code command} in the background like the jars, output appended to {@code log}, reaped with them. */
+    public static Process startProcess(Path log, List<String> command) {
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             Process process = new ProcessBuilder(command).redirectErrorStream(true)

@@ -1,11 +1,11 @@
 package io.edgemanifest.core.choice;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import com.google.common.hash.Hashing;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 
 /**

@@ -57,7 +57,7 @@ public record ConsulEndpoint(URI url, String token) {
                 .withTimeoutAutoAdjustmentEnabled(true)
                 .withRefreshErrorLoggedAs((logger, message, error) -> logger.debug(message, error))
                 .build();
-        return client(maxWait.plus(maxWait.dividedBy(16)).plusSeconds(10), new ClientConfig(cache));
+        return client(maxWait.plus(maxWait.dividedBy(16)).plusSeconds(10), new ClientConfig(cache), 5);
     }
 
     /** A client for short requests that must not hang longer than {@code readTimeout} on a hung agent. */
@@ -73,10 +73,6 @@ public record ConsulEndpoint(URI url, String token) {
      */
     public Consul sharedClient(Duration readTimeout, int idleConnections) {
         return client(readTimeout, new ClientConfig(), idleConnections);
-    }
-
-    private Consul client(Duration readTimeout, ClientConfig clientConfig) {
-        return client(readTimeout, clientConfig, 5);
     }
 
     private Consul client(Duration readTimeout, ClientConfig clientConfig, int idleConnections) {

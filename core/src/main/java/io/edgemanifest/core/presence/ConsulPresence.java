@@ -185,9 +185,10 @@ final class ConsulPresence implements Presence {
                 metrics.heartbeat(now - started);
                 // A gap longer than the TTL may have let the check expire, and the session with it:
                 // look at once instead of waiting for the next routine verify.
-                if (lastBeatNanos != 0 && now - lastBeatNanos > ((CheckSpec.Ttl) config.check()).ttl().toNanos()) {
+                Duration ttl = ((CheckSpec.Ttl) config.check()).ttl();
+                if (lastBeatNanos != 0 && now - lastBeatNanos > ttl.toNanos()) {
                     log.info("{}: {} ms since the last heartbeat (TTL {}): verifying the session now", id,
-                            (now - lastBeatNanos) / 1_000_000, Durations.format(((CheckSpec.Ttl) config.check()).ttl()));
+                            (now - lastBeatNanos) / 1_000_000, Durations.format(ttl));
                     nextVerify = Instant.MIN;
                 }
                 lastBeatNanos = now;

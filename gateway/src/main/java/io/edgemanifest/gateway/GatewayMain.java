@@ -1,5 +1,6 @@
 package io.edgemanifest.gateway;
 
+import io.edgemanifest.core.consul.TokenCheck;
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
 import io.edgemanifest.core.cli.NodeOptions;
@@ -31,7 +32,9 @@ public final class GatewayMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Gateway gateway = new Gateway(config()).start();
+        Gateway.GatewayConfig config = config();
+        TokenCheck.require(config.endpoint(), node.tokens.source());
+        Gateway gateway = new Gateway(config).start();
         return Lifecycle.runUntilSignalled(gateway, "gateway " + gateway.id());
     }
 

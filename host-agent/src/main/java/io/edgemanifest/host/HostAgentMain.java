@@ -2,7 +2,10 @@ package io.edgemanifest.host;
 
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.cli.TokenOptions;
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.ConsulToken;
+import io.edgemanifest.core.consul.TokenCheck;
 import io.edgemanifest.core.metrics.MetricsServer;
 import io.micrometer.core.instrument.Metrics;
 import io.edgemanifest.core.node.Location;
@@ -14,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Entry point of {@code host-agent}: flags (or EDGE_* environment variables) → config → agent. */
@@ -46,9 +50,8 @@ public final class HostAgentMain implements Callable<Integer> {
             description = "A label for this host; repeatable. Env EDGE_LABELS (comma-separated).")
     List<String> labels;
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}",
-            description = "Consul ACL token. Env EDGE_TOKEN.")
-    String token;
+    @Mixin
+    TokenOptions tokens;
 
     @Option(names = "--migrate-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_MIGRATE_AFTER:-30s}",
             description = "Move to the next datacenter after the current one is unreachable this long. Default: ${DEFAULT-VALUE}")
@@ -73,9 +76,11 @@ public final class HostAgentMain implements Callable<Integer> {
     Duration churn;
 
     HostAgentConfig config() {
+        // One holder for every endpoint: a rotated token is used everywhere at once.
+        ConsulToken token = tokens.token();
         List<List<ConsulEndpoint>> endpoints = consul.stream().map(String::strip).filter(s -> !s.isEmpty())
                 .map(group -> java.util.Arrays.stream(group.split("\\|")).map(String::strip).filter(u -> !u.isEmpty())
-                        .map(u -> ConsulEndpoint.parse(u, token)).toList())
+                        .map(u -> ConsulEndpoint.parse(u, token, tokens.consulCaFile)).toList())
                 .toList();
         return new HostAgentConfig(endpoints, stateDir, CheckSpec.Ttl.of(ttl),
                 location == null || location.isBlank() ? null : Location.parse(location),
@@ -103,6 +108,7 @@ public final class HostAgentMain implements Callable<Integer> {
     @Override
     public Integer call() {
         HostAgentConfig config = config();
+        requireUsableToken(config);
         if (simulate < 0 || simulate > 100_000) {
             throw new IllegalArgumentException("invalid --simulate " + simulate + " (0 to 100000)");
         }
@@ -132,6 +138,17 @@ public final class HostAgentMain implements Callable<Integer> {
                 served.close();
             }
         }, name);
+    }
+
+    /** The first datacenter that answers decides whether our token is usable; none answering is not an error. */
+    private void requireUsableToken(HostAgentConfig config) {
+        for (List<ConsulEndpoint> datacenter : config.datacenters()) {
+            for (ConsulEndpoint endpoint : datacenter) {
+                if (TokenCheck.require(endpoint, tokens.source()) != TokenCheck.Result.UNREACHABLE) {
+                    return;
+                }
+            }
+        }
     }
 
     public static void main(String[] args) {

@@ -2,7 +2,9 @@ package io.edgemanifest.explorer;
 
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.cli.TokenOptions;
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.TokenCheck;
 import io.edgemanifest.explorer.store.DeviceStore;
 import io.edgemanifest.explorer.store.JdbcDeviceStore;
 import io.edgemanifest.explorer.store.StoreConfig;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Entry point of {@code network-explorer}. */
@@ -24,8 +27,8 @@ public final class NetworkExplorerMain implements Callable<Integer> {
             description = "The Explorer's Consul, where replicate writes replica/. Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
     String consul;
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}", description = "Consul ACL token. Env EDGE_TOKEN.")
-    String token;
+    @Mixin
+    TokenOptions tokens;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "${env:EDGE_PORT:-8080}",
             description = "HTTP port of the API and UI (0: any free port). Default: ${DEFAULT-VALUE}")
@@ -81,7 +84,8 @@ public final class NetworkExplorerMain implements Callable<Integer> {
     @Override
     public Integer call() {
         StoreConfig config = storeConfig();
-        ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, token);
+        ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
+        TokenCheck.require(endpoint, tokens.source());
         DeviceStore store;
         try {
             store = JdbcDeviceStore.open(config);

@@ -2,6 +2,7 @@ package io.edgemanifest.replicate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.ConsulToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -27,7 +28,7 @@ final class ReplicaWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI txn;
-    private final String token;
+    private final ConsulToken token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final ReplicateMetrics metrics;
 
@@ -73,8 +74,8 @@ final class ReplicaWriter {
             HttpRequest.Builder request = HttpRequest.newBuilder(txn).timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(batch)));
-            if (token != null) {
-                request.header("X-Consul-Token", token);
+            if (token.isPresent()) {
+                request.header("X-Consul-Token", token.get());
             }
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {

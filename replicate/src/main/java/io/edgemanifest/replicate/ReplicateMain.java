@@ -2,12 +2,16 @@ package io.edgemanifest.replicate;
 
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.cli.TokenOptions;
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.ConsulToken;
+import io.edgemanifest.core.consul.TokenCheck;
 import io.edgemanifest.core.metrics.MetricsServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Entry point of {@code replicate}. */
@@ -35,9 +39,9 @@ public final class ReplicateMain implements Callable<Integer> {
             description = "KV prefix not to replicate (e.g. manifest/config/secrets/); repeatable.")
     List<String> excludes;
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}",
-            description = "Consul ACL token (destination and direct sources). Env EDGE_TOKEN.")
-    String token;
+    /** One token for the destination and every source: replicate's is global (see docs/security.md). */
+    @Mixin
+    TokenOptions tokens;
 
     @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "30s",
             description = "Longest wait of a blocking query at a source. Default: ${DEFAULT-VALUE}")
@@ -64,16 +68,18 @@ public final class ReplicateMain implements Callable<Integer> {
     String metrics;
 
     Replicator.ReplicateConfig config() {
+        ConsulToken token = tokens.token();
         List<SourceSpec> specs = sources == null ? List.of() : sources.stream().map(s -> SourceSpec.parse(s, token)).toList();
         ReplicateSettings settings = new ReplicateSettings(prefixes, excludes, wait, guardRatio, guardMin,
                 confirmDelay, Duration.ofSeconds(10));
-        return new Replicator.ReplicateConfig(ConsulEndpoint.parse(consul, token), specs, settings, ttl,
+        return new Replicator.ReplicateConfig(ConsulEndpoint.parse(consul, token, tokens.consulCaFile), specs, settings, ttl,
                 Duration.ofSeconds(1));
     }
 
     @Override
     public Integer call() {
         Replicator.ReplicateConfig config = config();
+        TokenCheck.require(config.destination(), tokens.source());
         MetricsServer server = MetricsServer.listen(MetricsServer.newRegistry(), metrics, "--metrics");
         Replicator replicator = new Replicator(config, server.registry()).start();
         return Lifecycle.runUntilSignalled(() -> {

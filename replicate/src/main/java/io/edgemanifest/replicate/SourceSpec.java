@@ -1,6 +1,7 @@
 package io.edgemanifest.replicate;
 
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.ConsulToken;
 import java.util.Optional;
 
 /**
@@ -17,7 +18,8 @@ public record SourceSpec(String datacenter, Optional<ConsulEndpoint> direct) {
     }
 
     /** Parses {@code sg-a} or {@code sg-a=http://host:8500}. */
-    public static SourceSpec parse(String text, String token) {
+    /** Parses {@code sg-a} or {@code sg-a=http://host:8500}, with the token direct sources are read with. */
+    public static SourceSpec parse(String text, ConsulToken token) {
         String trimmed = text == null ? "" : text.strip();
         int eq = trimmed.indexOf('=');
         if (eq < 0) {
@@ -28,6 +30,6 @@ public record SourceSpec(String datacenter, Optional<ConsulEndpoint> direct) {
         if (name.isEmpty() || url.isEmpty()) {
             throw new IllegalArgumentException("invalid --source '" + text + "' (use NAME or NAME=http://host:port)");
         }
-        return new SourceSpec(name, Optional.of(ConsulEndpoint.parse(url, token)));
+        return new SourceSpec(name, Optional.of(ConsulEndpoint.parse(url, token, null)));
     }
 }

@@ -3,6 +3,7 @@ package io.edgemanifest.stargate;
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
 import io.edgemanifest.core.cli.NodeOptions;
+import io.edgemanifest.core.consul.TokenCheck;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,7 +34,9 @@ public final class StargateMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Stargate stargate = new Stargate(config()).start();
+        Stargate.StargateConfig config = config();
+        TokenCheck.require(config.endpoint(), node.tokens.source());
+        Stargate stargate = new Stargate(config).start();
         return Lifecycle.runUntilSignalled(stargate, "stargate " + stargate.id());
     }
 

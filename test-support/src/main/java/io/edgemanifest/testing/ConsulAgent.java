@@ -65,10 +65,18 @@ public final class ConsulAgent implements AutoCloseable {
     private final Path logFile;
     private final Ports ports;
     private final Supplier<List<String>> wanPeers;
+    private final Acl acl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Path workDir;
     private Process guard;
     private long consulPid = -1;
+
+    /**
+     * ACLs as production runs them: on, default deny, one primary datacenter holding the ACL system
+     * and the others replicating its tokens; {@code masterToken} is the management token's secret.
+     */
+    record Acl(String primary, String masterToken) {
+    }
 
     /** Ports the agent listens on, all on 127.0.0.1. */
     public record Ports(int http, int serfLan, int serfWan, int server, int grpc) {
@@ -82,6 +90,11 @@ public final class ConsulAgent implements AutoCloseable {
      *                 restarted agent rejoins the WAN pool by itself
      */
     ConsulAgent(String datacenter, Path binary, Path logDir, Supplier<List<String>> wanPeers) {
+        this(datacenter, binary, logDir, wanPeers, null);
+    }
+
+    ConsulAgent(String datacenter, Path binary, Path logDir, Supplier<List<String>> wanPeers, Acl acl) {
+        this.acl = acl;
         this.datacenter = requireName(datacenter);
         this.node = "consul-" + datacenter;
         this.binary = binary;
@@ -123,6 +136,63 @@ public final class ConsulAgent implements AutoCloseable {
 
     public String datacenter() {
         return datacenter;
+    }
+
+    /** Whether this datacenter runs with ACLs (default deny). */
+    public boolean aclsEnabled() {
+        return acl != null;
+    }
+
+    /**
+     * The management token's secret (global: valid in every datacenter of the group), or null when
+     * ACLs are off. Tests hand narrower tokens to the code under test: see {@link #createToken}.
+     */
+    public String masterToken() {
+        return acl == null ? null : acl.masterToken();
+    }
+
+    /**
+     * Creates a policy with these HCL rules (named {@code name}, replaced if it exists) and a global
+     * token carrying it; returns the token's secret. For tests of what a token may and may not do.
+     */
+    public String createToken(String name, String rules) {
+        if (acl == null) {
+            throw new IllegalStateException("datacenter " + datacenter + " runs without ACLs");
+        }
+        String policy = "{\"Name\": " + json(name) + ", \"Rules\": " + json(rules) + "}";
+        Optional<String> existing = get("/v1/acl/policy/name/" + name);
+        if (existing.isPresent()) {
+            String id = field(existing.get(), "ID");
+            request("PUT", "/v1/acl/policy/" + id, policy).orElseThrow(() -> new IllegalStateException("cannot update policy " + name));
+        } else {
+            request("PUT", "/v1/acl/policy", policy).orElseThrow(() -> new IllegalStateException("cannot create policy " + name));
+        }
+        String token = request("PUT", "/v1/acl/token", "{\"Description\": " + json("test " + name)
+                + ", \"Policies\": [{\"Name\": " + json(name) + "}]}")
+                .orElseThrow(() -> new IllegalStateException("cannot create a token for " + name));
+        return field(token, "SecretID");
+    }
+
+    private static String json(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    /** A top-level string field of a JSON object: enough for Consul's ACL answers, no parser needed here. */
+    private static String field(String json, String name) {
+        var matcher = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]*)\"").matcher(json);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no " + name + " in Consul's answer");
+        }
+        return matcher.group(1);
     }
 
     public String nodeName() {
@@ -192,10 +262,27 @@ public final class ConsulAgent implements AutoCloseable {
                   "advertise_addr_wan": "127.0.0.1",
                   "disable_update_check": true,%s
                   "retry_join_wan": [%s],
-                  "retry_interval_wan": "1s",
+                  "retry_interval_wan": "1s",%s
                   "ports": {"http": %d, "https": -1, "dns": -1, "serf_lan": %d, "serf_wan": %d, "server": %d, "grpc": %d}
                 }
-                """.formatted(logLevel == null ? "" : "\n  \"log_level\": \"" + logLevel + "\",", join, ports.http(), ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
+                """.formatted(logLevel == null ? "" : "\n  \"log_level\": \"" + logLevel + "\",", join, aclJson(), ports.http(), ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
+    }
+
+    private String aclJson() {
+        if (acl == null) {
+            return "";
+        }
+        boolean primary = acl.primary().equals(datacenter);
+        // The agent token lets the agent register its own node and sync services; secondaries
+        // replicate tokens from the primary with the replication token, as production does.
+        return """
+
+                  "primary_datacenter": "%s",
+                  "acl": {"enabled": true, "default_policy": "deny", "down_policy": "async-cache",
+                          "enable_token_replication": %s,
+                          "tokens": {%s"agent": "%s"%s}},""".formatted(acl.primary(), !primary,
+                primary ? "\"master\": \"" + acl.masterToken() + "\", " : "", acl.masterToken(),
+                primary ? "" : ", \"replication\": \"" + acl.masterToken() + "\"");
     }
 
     private void awaitReady() {
@@ -223,15 +310,24 @@ public final class ConsulAgent implements AutoCloseable {
                 + READY_TIMEOUT.toSeconds() + " s (" + lastState + "); log " + logFile);
     }
 
-    /** GET on the agent's HTTP API; empty when it does not answer 200. */
+    /** GET on the agent's HTTP API (with the management token when ACLs are on); empty unless 200. */
     public Optional<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(httpUrl() + path)).timeout(Duration.ofSeconds(5)).GET().build());
+        return request("GET", path, null);
     }
 
-    /** PUT on the agent's HTTP API; empty when it does not answer 200. */
+    /** PUT on the agent's HTTP API (with the management token when ACLs are on); empty unless 200. */
     public Optional<String> put(String path, String body) {
-        return send(HttpRequest.newBuilder(URI.create(httpUrl() + path)).timeout(Duration.ofSeconds(10))
-                .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+        return request("PUT", path, body);
+    }
+
+    /** Any request with the management token when ACLs are on; empty unless Consul answers 200. */
+    public Optional<String> request(String method, String path, String body) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(httpUrl() + path)).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (acl != null) {
+            builder.header("X-Consul-Token", acl.masterToken());
+        }
+        return send(builder.build());
     }
 
     private Optional<String> send(HttpRequest request) {

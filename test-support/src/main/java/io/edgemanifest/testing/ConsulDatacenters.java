@@ -25,18 +25,35 @@ public final class ConsulDatacenters implements AutoCloseable {
 
     /** Starts one agent per name and, when there is more than one, WAN-joins them all. */
     public static ConsulDatacenters start(String... names) {
+        return start(false, names);
+    }
+
+    /**
+     * Starts {@code primary} (it holds the ACL system: the Explorer's datacenter in production) and
+     * the secondaries with ACLs on and default deny, secondaries replicating the primary's tokens,
+     * all WAN-joined. {@link ConsulAgent#masterToken()} is the management token everywhere.
+     */
+    public static ConsulDatacenters startWithAcls(String primary, String... secondaries) {
+        String[] names = new String[secondaries.length + 1];
+        names[0] = primary;
+        System.arraycopy(secondaries, 0, names, 1, secondaries.length);
+        return start(true, names);
+    }
+
+    private static ConsulDatacenters start(boolean acls, String... names) {
         if (names.length == 0) {
             throw new IllegalArgumentException("at least one datacenter name is needed");
         }
         Path binary = ConsulBinary.locate();
         Path logDir = ConsulAgent.defaultLogDir();
         ConsulDatacenters group = new ConsulDatacenters();
+        ConsulAgent.Acl acl = acls ? new ConsulAgent.Acl(names[0], java.util.UUID.randomUUID().toString()) : null;
         try {
             for (String name : names) {
                 if (group.agents.containsKey(name)) {
                     throw new IllegalArgumentException("datacenter named twice: " + name);
                 }
-                group.agents.put(name, new ConsulAgent(name, binary, logDir, () -> group.wanPeersOf(name)));
+                group.agents.put(name, new ConsulAgent(name, binary, logDir, () -> group.wanPeersOf(name), acl));
             }
             for (ConsulAgent agent : group.agents.values()) {
                 agent.start();

@@ -22,25 +22,43 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class ConsulExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
 
     private final String[] names;
+    private final boolean acls;
     private ConsulDatacenters datacenters;
     private boolean perTest;
 
-    private ConsulExtension(String... names) {
+    private ConsulExtension(boolean acls, String... names) {
+        this.acls = acls;
         this.names = names.clone();
     }
 
     public static ConsulExtension datacenters(String... names) {
-        return new ConsulExtension(names);
+        return new ConsulExtension(false, names);
+    }
+
+    /**
+     * Datacenters with ACLs on (default deny): {@code primary} holds the ACL system, the others
+     * replicate its tokens — as production runs. See {@link ConsulDatacenters#startWithAcls}.
+     */
+    public static ConsulExtension datacentersWithAcls(String primary, String... secondaries) {
+        String[] names = new String[secondaries.length + 1];
+        names[0] = primary;
+        System.arraycopy(secondaries, 0, names, 1, secondaries.length);
+        return new ConsulExtension(true, names);
     }
 
     /** One datacenter named {@code dc1}. */
     public static ConsulExtension single() {
-        return new ConsulExtension("dc1");
+        return new ConsulExtension(false, "dc1");
+    }
+
+    private ConsulDatacenters startDatacenters() {
+        return acls ? ConsulDatacenters.startWithAcls(names[0], java.util.Arrays.copyOfRange(names, 1, names.length))
+                : ConsulDatacenters.start(names);
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        datacenters = ConsulDatacenters.start(names);
+        datacenters = startDatacenters();
     }
 
     @Override
@@ -52,7 +70,7 @@ public final class ConsulExtension implements BeforeAllCallback, AfterAllCallbac
     public void beforeEach(ExtensionContext context) {
         if (datacenters == null) {
             perTest = true;
-            datacenters = ConsulDatacenters.start(names);
+            datacenters = startDatacenters();
         }
     }
 

@@ -3,6 +3,7 @@ package io.edgemanifest.core.cli;
 import io.edgemanifest.core.consul.ConsulEndpoint;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Flags every gRPC node (gateway, stargate) shares; mixed into their commands. */
@@ -16,9 +17,8 @@ public final class NodeOptions {
             description = "Where the node keeps its ID (required). Env EDGE_STATE_DIR.")
     public Path stateDir;
 
-    @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:EDGE_TOKEN}",
-            description = "Consul ACL token. Env EDGE_TOKEN.")
-    public String token;
+    @Mixin
+    public TokenOptions tokens;
 
     @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "${env:EDGE_GRPC_PORT:-0}",
             description = "gRPC port to listen on (0: any free port). Env EDGE_GRPC_PORT. Default: ${DEFAULT-VALUE}")
@@ -45,7 +45,7 @@ public final class NodeOptions {
     }
 
     public ConsulEndpoint endpoint() {
-        return ConsulEndpoint.parse(consul, token);
+        return ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
     }
 
     /** The host part of --advertise, or the bind address. */

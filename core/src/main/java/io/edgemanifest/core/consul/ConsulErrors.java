@@ -49,4 +49,42 @@ public final class ConsulErrors {
         String message = String.valueOf(e.getMessage());
         return e instanceof ConsulException && (message.contains("critical") || message.contains("Missing check"));
     }
+
+    /**
+     * Consul refused our token: 403 "Permission denied" (the token lacks a right) or "ACL not found"
+     * (no such token: never given, revoked or rotated away). Not an outage: retrying will not help
+     * until an operator acts, so it is logged once per state change and retried slowly.
+     */
+    public static boolean isPermissionDenied(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConsulException ce && (ce.getCode() == 403 || ce.getCode() == 401)) {
+                return true;
+            }
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof ConsulException && (message.contains("Permission denied") || message.contains("ACL not found"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The token itself is unknown to Consul (revoked, rotated away, or never valid). */
+    public static boolean isTokenNotFound(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConsulException && String.valueOf(t.getMessage()).contains("ACL not found")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A short pause between retries of an external service that offers nothing to wait on. */
+    static void pause(java.time.Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 }

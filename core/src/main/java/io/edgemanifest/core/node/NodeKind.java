@@ -9,6 +9,20 @@ public enum NodeKind {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /**
+     * The Consul service name of one node of this kind. Hosts each have their own name (their ID):
+     * Consul 1.8 ACLs are per service name, so a shared {@code host} name would let any host
+     * deregister, fail or forge another. Gateways and stargates share their kind's name.
+     */
+    public String serviceNameOf(String nodeId) {
+        return this == HOST ? nodeId : serviceName();
+    }
+
+    /** The tag every service of this kind carries: how hosts are found now that each has its own name. */
+    public String tag() {
+        return serviceName();
+    }
+
     /** KV prefix of this kind's ephemeral documents, e.g. {@code manifest/hosts/}. */
     public String keyPrefix() {
         return "manifest/" + serviceName() + "s/";

@@ -62,6 +62,7 @@ final class ConsulPresence implements Presence {
     private long lastBeatNanos;
     private ScheduledFuture<?> nextTick;
     private String lastProblem;
+    private java.util.concurrent.CompletableFuture<Void> reRegistered;
 
     private volatile PresenceState state = PresenceState.STARTING;
     private volatile Instant lastAnswer = Instant.now();
@@ -74,7 +75,7 @@ final class ConsulPresence implements Presence {
         this.consul = sharedClient != null ? sharedClient : config.endpoint().client(config.requestTimeout());
         this.metrics = PresenceMetrics.of(record.kind());
         this.id = record.id();
-        this.serviceName = record.kind().serviceName();
+        this.serviceName = record.kind().serviceNameOf(id);
         this.checkId = "service:" + id;
         this.key = record.kind().keyOf(id);
         this.backoff = new Backoff(Duration.ofMillis(100), config.maxBackoff());
@@ -152,7 +153,8 @@ final class ConsulPresence implements Presence {
                 return;
             }
             try {
-                step();
+                // Each node acts with its own token, also over a client shared with other nodes.
+                config.endpoint().token().runAs(this::step);
                 lastAnswer = Instant.now();
                 backoff.reset();
                 lastProblem = null;
@@ -216,7 +218,7 @@ final class ConsulPresence implements Presence {
     private void establish() {
         metrics.establishing();
         if (datacenter == null) {
-            datacenter = consul.agentClient().getAgent().getConfig().getDatacenter();
+            datacenter = localDatacenter();
         }
         if (!serviceRegistered) {
             // Not again while waiting for a gRPC check to pass: re-registering restarts Consul's probe.
@@ -233,6 +235,18 @@ final class ConsulPresence implements Presence {
         log.info("{}: present in datacenter {} as {} (session {})", id, datacenter, key, sessionId);
     }
 
+    /**
+     * The agent's datacenter, from the catalog's nodes (every node listed is in the local one) rather
+     * than {@code /v1/agent/self}, which needs {@code agent read}: a host's token has node read only.
+     */
+    private String localDatacenter() {
+        return consul.catalogClient().getNodes().getResponse().stream()
+                .map(node -> node.getDatacenter().orElse(null))
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElseThrow(() -> new PresenceException("Consul listed no node with a datacenter (does the token have node read?)"));
+    }
+
     private void passOrThrow() {
         try {
             consul.agentClient().passCheck(checkId);
@@ -246,11 +260,33 @@ final class ConsulPresence implements Presence {
         consul.agentClient().register(ImmutableRegistration.builder()
                 .id(id)
                 .name(serviceName)
+                .addTags(desired.kind().tag())
                 .meta(meta)
                 .check(regCheck())
                 .build());
         registeredMeta = meta;
         serviceRegistered = true;
+        if (reRegistered != null) {
+            reRegistered.complete(null);
+            reRegistered = null;
+        }
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> reRegister() {
+        java.util.concurrent.CompletableFuture<Void> done;
+        synchronized (lock) {
+            if (closed) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new PresenceException("presence closed"));
+            }
+            if (reRegistered == null) {
+                reRegistered = new java.util.concurrent.CompletableFuture<>();
+            }
+            done = reRegistered;
+            registeredMeta = null; // the next step registers again, with the token in force now
+        }
+        schedule(Duration.ZERO);
+        return done;
     }
 
     private Registration.RegCheck regCheck() {
@@ -343,6 +379,20 @@ final class ConsulPresence implements Presence {
             log.debug("{}: session refused, check {} not passing yet: retry in {} ms", id, checkId, soon.toMillis());
             return soon;
         }
+        if (ConsulErrors.isPermissionDenied(e)) {
+            // Not an outage and not ours to fix: an operator revoked or mis-scoped the token. Keep
+            // trying (a fixed policy heals us) but say it once per change, without a stack trace.
+            registered = false;
+            serviceRegistered = false;
+            String problem = "Consul refused the token: " + Errors.rootCause(e).getMessage();
+            if (setState(PresenceState.DEGRADED) || !problem.equals(lastProblem)) {
+                log.warn("{}: {} ({}); retrying with back-off up to {}", id, problem,
+                        ConsulErrors.isTokenNotFound(e) ? "token unknown: revoked or rotated away?" : "token lacks a right",
+                        Durations.format(config.maxBackoff()));
+                lastProblem = problem;
+            }
+            return delay;
+        }
         registered = false;
         serviceRegistered = false;
         setState(PresenceState.DEGRADED);
@@ -383,19 +433,7 @@ final class ConsulPresence implements Presence {
             if (nextTick != null) {
                 nextTick.cancel(false);
             }
-            // Session first: the key vanishes at once, before the service does.
-            if (sessionId != null) {
-                try {
-                    consul.sessionClient().destroySession(sessionId);
-                } catch (RuntimeException e) {
-                    log.warn("{}: could not destroy session {} (it dies with the check): {}", id, sessionId, rootMessage(e));
-                }
-            }
-            try {
-                consul.agentClient().deregister(id);
-            } catch (RuntimeException e) {
-                log.warn("{}: could not deregister (Consul will reap it): {}", id, rootMessage(e));
-            }
+            config.endpoint().token().runAs(this::leave);
             sessionId = null;
             registered = false;
         }
@@ -404,6 +442,22 @@ final class ConsulPresence implements Presence {
             consul.destroy();
         }
         log.info("{}: left datacenter {}", id, datacenter);
+    }
+
+    private void leave() {
+        // Session first: the key vanishes at once, before the service does.
+        if (sessionId != null) {
+            try {
+                consul.sessionClient().destroySession(sessionId);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not destroy session {} (it dies with the check): {}", id, sessionId, rootMessage(e));
+            }
+        }
+        try {
+            consul.agentClient().deregister(id);
+        } catch (RuntimeException e) {
+            log.warn("{}: could not deregister (Consul will reap it): {}", id, rootMessage(e));
+        }
     }
 
     private static RuntimeException rethrow(Exception e) {

@@ -54,6 +54,13 @@ public interface Presence extends AutoCloseable {
     /** How long Consul has been unreachable without interruption; zero while it answers. */
     Duration unreachableFor();
 
+    /**
+     * Registers the service again on the next tick, at once, with the token in force now (after a
+     * rotation: the agent keeps the token a service was registered with and syncs it with that one,
+     * so the old token can be deleted only once this completed). Key and session are untouched.
+     */
+    java.util.concurrent.CompletableFuture<Void> reRegister();
+
     /** Called (on the loop thread) at every state change; a failing listener is logged and ignored. */
     void onStateChange(Consumer<PresenceState> listener);
 

@@ -38,13 +38,18 @@ public final class TokenFile {
     /** Writes {@code secret} (one line) to {@code file} with mode 0600, atomically. */
     public static void write(Path file, String secret) {
         requireSecret(secret, file);
+        writeOwnerOnly(file, secret + "\n");
+    }
+
+    /** Writes {@code content} to {@code file} with mode 0600, atomically (e.g. a PEM private key). */
+    public static void writeOwnerOnly(Path file, String content) {
         Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(OWNER_ONLY));
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                channel.write(StandardCharsets.UTF_8.encode(secret + "\n"));
+                channel.write(StandardCharsets.UTF_8.encode(content));
                 channel.force(true);
             }
             try {

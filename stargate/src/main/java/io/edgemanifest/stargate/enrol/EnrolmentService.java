@@ -1,0 +1,349 @@
+package io.edgemanifest.stargate.enrol;
+
+import io.edgemanifest.core.acl.AclAdmin;
+import io.edgemanifest.core.acl.AclPolicies;
+import io.edgemanifest.core.consul.ConsulErrors;
+import io.edgemanifest.core.enrol.JoinToken;
+import io.edgemanifest.core.node.NodeIdentity;
+import io.edgemanifest.core.node.NodeKind;
+import io.edgemanifest.core.enrol.proto.ConfirmRotationReply;
+import io.edgemanifest.core.enrol.proto.ConfirmRotationRequest;
+import io.edgemanifest.core.enrol.proto.CreateJoinTokenReply;
+import io.edgemanifest.core.enrol.proto.CreateJoinTokenRequest;
+import io.edgemanifest.core.enrol.proto.EnrolReply;
+import io.edgemanifest.core.enrol.proto.EnrolRequest;
+import io.edgemanifest.core.enrol.proto.EnrolmentGrpc;
+import io.edgemanifest.core.enrol.proto.RotateReply;
+import io.edgemanifest.core.enrol.proto.RotateRequest;
+import io.edgemanifest.stargate.enrol.EnrolmentStore.HostRecord;
+import io.edgemanifest.stargate.enrol.EnrolmentStore.JoinTokenRecord;
+import io.edgemanifest.stargate.enrol.EnrolmentStore.Versioned;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Stargate's {@code edge.enrolment.v1.Enrolment} service: join tokens in, host tokens out.
+ *
+ * <p>A refusal answers a gRPC status with a one-line reason and writes nothing: every check that
+ * can refuse (format, known token, secret, expiry, uses left, host ID free and never revoked, no
+ * host policy anywhere in the ACL system) runs before the first write. The first write spends the
+ * use with a check-and-set; the host ID is then claimed with create-only semantics, so two hosts
+ * racing for one ID or one use cannot both win. Secrets never reach a log line.
+ */
+public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
+
+    /** Longest join token lifetime an operator may ask for: a join token is meant to be short-lived. */
+    public static final Duration MAX_TTL = Duration.ofDays(7);
+    public static final int MAX_USES = 1000;
+    /** Expired join token records are kept this long (so a late host hears "expired", not "unknown"), then deleted. */
+    static final Duration KEEP_EXPIRED = Duration.ofHours(1);
+    /** A token created in the primary reaches this datacenter about 0.1 s later; allow for it when resolving. */
+    static final Duration REPLICATION_GRACE = Duration.ofSeconds(5);
+
+    private static final Logger log = LoggerFactory.getLogger(EnrolmentService.class);
+    private static final Pattern TOKEN_ID = Pattern.compile("[0-9a-f]{16}");
+    private static final Pattern SECRET = Pattern.compile("[a-z2-7]{26}");
+    private static final Pattern CONSUL_TOKEN = Pattern.compile("[\\x21-\\x7e]{1,512}");
+    private static final int CAS_ATTEMPTS = 20;
+
+    private final EnrolmentStore store;
+    private final AclAdmin acl;
+    private final String datacenter;
+    private final String caPin;
+    private final byte[] adminSecret;
+    private final Supplier<List<String>> stargateDatacenters;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    /**
+     * @param datacenter          this Stargate's datacenter (recorded in join tokens and host records)
+     * @param caPin               SHA-256 of the enrolment CA certificate, put into every join token
+     * @param adminSecret         what {@code CreateJoinToken} callers must present
+     * @param stargateDatacenters where host tokens are valid (asked at each enrolment: datacenters come and go)
+     */
+    public EnrolmentService(EnrolmentStore store, AclAdmin acl, String datacenter, String caPin, String adminSecret,
+                            Supplier<List<String>> stargateDatacenters, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.acl = Objects.requireNonNull(acl, "acl");
+        this.datacenter = Objects.requireNonNull(datacenter, "datacenter");
+        this.caPin = Objects.requireNonNull(caPin, "caPin");
+        this.adminSecret = Objects.requireNonNull(adminSecret, "adminSecret").getBytes(StandardCharsets.UTF_8);
+        this.stargateDatacenters = Objects.requireNonNull(stargateDatacenters, "stargateDatacenters");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    // ----------------------------------------------------------------------------- CreateJoinToken
+
+    @Override
+    public void createJoinToken(CreateJoinTokenRequest request, StreamObserver<CreateJoinTokenReply> response) {
+        answer(response, "create join token", () -> {
+            if (!MessageDigest.isEqual(adminSecret, request.getAdminSecret().getBytes(StandardCharsets.UTF_8))) {
+                throw refuse(Status.PERMISSION_DENIED, "wrong admin secret");
+            }
+            Duration ttl = Duration.ofSeconds(request.getTtlSeconds() == 0 ? 3600 : request.getTtlSeconds());
+            if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
+                throw refuse(Status.INVALID_ARGUMENT, "invalid ttl " + request.getTtlSeconds() + "s: 1s to " + MAX_TTL.toDays() + "d");
+            }
+            int uses = request.getUses() == 0 ? 1 : request.getUses();
+            if (uses < 1 || uses > MAX_USES) {
+                throw refuse(Status.INVALID_ARGUMENT, "invalid uses " + request.getUses() + ": 1 to " + MAX_USES);
+            }
+            sweepExpired();
+            Instant now = clock.instant();
+            for (int attempt = 0; attempt < 5; attempt++) {
+                JoinToken token = JoinToken.generate(caPin, random);
+                JoinTokenRecord record = new JoinTokenRecord(JoinToken.hash(token.secret()), now, now.plus(ttl), uses, uses,
+                        datacenter);
+                if (store.createJoinToken(token.id(), record)) {
+                    log.info("join token {} created: {} use(s), expires {}", token.id(), uses, record.expiresAt());
+                    return CreateJoinTokenReply.newBuilder()
+                            .setJoinToken(token.text())
+                            .setTokenId(token.id())
+                            .setExpiresAtEpochSeconds(record.expiresAt().getEpochSecond())
+                            .setDatacenter(datacenter)
+                            .build();
+                }
+            }
+            throw new IllegalStateException("could not store a join token under a fresh ID in 5 attempts");
+        });
+    }
+
+    private void sweepExpired() {
+        try {
+            int deleted = store.deleteJoinTokensExpiredBefore(clock.instant().minus(KEEP_EXPIRED));
+            if (deleted > 0) {
+                log.info("{} expired join token record(s) deleted", deleted);
+            }
+        } catch (RuntimeException e) {
+            // Housekeeping: a failure here must not stop an operator from issuing a token.
+            log.warn("cannot delete expired join tokens: {}", e.getMessage());
+        }
+    }
+
+    // ----------------------------------------------------------------------------------- Enrol
+
+    @Override
+    public void enrol(EnrolRequest request, StreamObserver<EnrolReply> response) {
+        answer(response, "enrol", () -> enrol(request));
+    }
+
+    private EnrolReply enrol(EnrolRequest request) {
+        String tokenId = request.getJoinTokenId();
+        String hostId = request.getHostId();
+        if (!TOKEN_ID.matcher(tokenId).matches() || !SECRET.matcher(request.getJoinTokenSecret()).matches()) {
+            throw refuse(Status.INVALID_ARGUMENT, "malformed join token");
+        }
+        if (!NodeIdentity.isValid(hostId, NodeKind.HOST)) {
+            throw refuse(Status.INVALID_ARGUMENT, "invalid host ID '" + printable(hostId) + "' (expected host-<uuid>)");
+        }
+        Versioned<JoinTokenRecord> spent = null;
+        for (int attempt = 0; attempt < CAS_ATTEMPTS && spent == null; attempt++) {
+            Versioned<JoinTokenRecord> current = store.joinToken(tokenId)
+                    .orElseThrow(() -> refuse(Status.PERMISSION_DENIED, "unknown join token " + tokenId));
+            JoinTokenRecord record = current.value();
+            if (!JoinToken.secretMatches(request.getJoinTokenSecret(), record.secretSha256())) {
+                log.warn("enrolment of {} refused: wrong secret for join token {}", hostId, tokenId);
+                throw refuse(Status.PERMISSION_DENIED, "wrong secret for join token " + tokenId);
+            }
+            if (!clock.instant().isBefore(record.expiresAt())) {
+                throw refuse(Status.PERMISSION_DENIED, "join token " + tokenId + " expired at " + record.expiresAt());
+            }
+            if (record.usesLeft() <= 0) {
+                throw refuse(Status.PERMISSION_DENIED, "join token " + tokenId + " already used");
+            }
+            requireNewHost(hostId);
+            // The first write. Losing the race means someone spent a use meanwhile: read again.
+            if (store.replaceJoinToken(tokenId, record.spendOne(), current.modifyIndex())) {
+                spent = current;
+            }
+        }
+        if (spent == null) {
+            throw refuse(Status.UNAVAILABLE, "join token " + tokenId + " is contended: try again");
+        }
+        Instant now = clock.instant();
+        if (!store.claimHost(new HostRecord(hostId, null, now, tokenId, datacenter, null))) {
+            // Another enrolment of this ID won between our check and our claim; our use is spent.
+            log.warn("enrolment of {} lost a race for the ID; join token {} use spent", hostId, tokenId);
+            throw refuse(Status.ALREADY_EXISTS, "host " + hostId + " is already enrolled");
+        }
+        AclAdmin.IssuedToken issued;
+        try {
+            issued = acl.enrolHost(hostId, hostDatacenters());
+        } catch (RuntimeException e) {
+            // Undo what we can, so the host may simply try again with the same join token.
+            release(hostId, tokenId);
+            throw e;
+        }
+        store.putHost(new HostRecord(hostId, issued.accessorId(), now, tokenId, datacenter, null));
+        log.info("host {} enrolled with join token {}: ACL token {}", hostId, tokenId, issued.accessorId());
+        return EnrolReply.newBuilder()
+                .setConsulToken(issued.secretId())
+                .setAccessorId(issued.accessorId())
+                .addAllDatacenters(hostDatacenters())
+                .build();
+    }
+
+    /**
+     * A host ID may enrol once, ever: not if this datacenter has a record of it (enrolled, being
+     * enrolled or revoked), nor if its policy exists in the ACL system (enrolled at another Stargate).
+     * Otherwise anyone holding a join token could claim a known host's ID and its key.
+     */
+    private void requireNewHost(String hostId) {
+        Optional<Versioned<HostRecord>> existing = store.host(hostId);
+        if (existing.isPresent() && existing.get().value().revokedAt() != null) {
+            throw refuse(Status.PERMISSION_DENIED, "host " + hostId + " was revoked at " + existing.get().value().revokedAt()
+                    + ": it needs a new ID (a new state dir)");
+        }
+        if (existing.isPresent() || acl.hostEnrolled(hostId)) {
+            throw refuse(Status.ALREADY_EXISTS, "host " + hostId + " is already enrolled");
+        }
+    }
+
+    private void release(String hostId, String tokenId) {
+        try {
+            store.deleteHost(hostId);
+            for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+                Optional<Versioned<JoinTokenRecord>> current = store.joinToken(tokenId);
+                if (current.isEmpty() || store.replaceJoinToken(tokenId, current.get().value().refundOne(),
+                        current.get().modifyIndex())) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("enrolment of {} failed and could not be fully undone: {}", hostId, e.getMessage());
+        }
+    }
+
+    private List<String> hostDatacenters() {
+        List<String> datacenters = stargateDatacenters.get();
+        // A network of one datacenter (a laptop demo): the host lives where the Stargate is.
+        return datacenters.isEmpty() ? List.of(datacenter) : datacenters;
+    }
+
+    // ---------------------------------------------------------------------------------- Rotate
+
+    @Override
+    public void rotate(RotateRequest request, StreamObserver<RotateReply> response) {
+        answer(response, "rotate", () -> {
+            String hostId = requireHostId(request.getHostId());
+            AclAdmin.ResolvedToken caller = requireHostToken(hostId, request.getCurrentToken(), Duration.ZERO);
+            AclAdmin.IssuedToken issued = acl.issueHostToken(hostId);
+            // Answer only once this datacenter knows the new token, so the host can use it at once.
+            awaitResolvable(issued.secretId());
+            log.info("host {} rotating: new ACL token {} (authorised by {})", hostId, issued.accessorId(), caller.accessorId());
+            return RotateReply.newBuilder().setConsulToken(issued.secretId()).setAccessorId(issued.accessorId()).build();
+        });
+    }
+
+    @Override
+    public void confirmRotation(ConfirmRotationRequest request, StreamObserver<ConfirmRotationReply> response) {
+        answer(response, "confirm rotation", () -> {
+            String hostId = requireHostId(request.getHostId());
+            AclAdmin.ResolvedToken current = requireHostToken(hostId, request.getNewToken(), REPLICATION_GRACE);
+            int deleted = 0;
+            for (String accessor : acl.tokensWithPolicy(AclPolicies.hostPolicyName(hostId))) {
+                if (!accessor.equals(current.accessorId())) {
+                    acl.deleteToken(accessor);
+                    deleted++;
+                }
+            }
+            store.host(hostId).ifPresent(h -> store.putHost(h.value().withAccessor(current.accessorId())));
+            log.info("host {} rotated to ACL token {}: {} older token(s) deleted", hostId, current.accessorId(), deleted);
+            return ConfirmRotationReply.newBuilder().setDeletedTokens(deleted).build();
+        });
+    }
+
+    private static String requireHostId(String hostId) {
+        if (!NodeIdentity.isValid(hostId, NodeKind.HOST)) {
+            throw refuse(Status.INVALID_ARGUMENT, "invalid host ID '" + printable(hostId) + "' (expected host-<uuid>)");
+        }
+        return hostId;
+    }
+
+    /** The token must be one Consul knows and must carry this host's policy. */
+    private AclAdmin.ResolvedToken requireHostToken(String hostId, String secret, Duration grace) {
+        if (!CONSUL_TOKEN.matcher(secret).matches()) {
+            throw refuse(Status.INVALID_ARGUMENT, "malformed Consul token");
+        }
+        Instant deadline = clock.instant().plus(grace);
+        Optional<AclAdmin.ResolvedToken> resolved = acl.resolve(secret);
+        while (resolved.isEmpty() && clock.instant().isBefore(deadline)) {
+            pause();
+            resolved = acl.resolve(secret);
+        }
+        AclAdmin.ResolvedToken token = resolved.orElseThrow(() ->
+                refuse(Status.PERMISSION_DENIED, "Consul does not know this token (revoked or rotated away)"));
+        if (!token.policyNames().contains(AclPolicies.hostPolicyName(hostId))) {
+            log.warn("rotation for {} refused: token {} is not that host's", hostId, token.accessorId());
+            throw refuse(Status.PERMISSION_DENIED, "this token is not host " + hostId + "'s");
+        }
+        return token;
+    }
+
+    private void awaitResolvable(String secret) {
+        Instant deadline = clock.instant().plus(REPLICATION_GRACE);
+        while (acl.resolve(secret).isEmpty()) {
+            if (!clock.instant().isBefore(deadline)) {
+                log.warn("new token not yet known in datacenter {} after {} s", datacenter, REPLICATION_GRACE.toSeconds());
+                return;
+            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100); // waiting for Consul's token replication, which offers nothing to wait on
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw refuse(Status.CANCELLED, "interrupted");
+        }
+    }
+
+    // --------------------------------------------------------------------------------- helpers
+
+    private static StatusRuntimeException refuse(Status status, String message) {
+        return status.withDescription(message).asRuntimeException();
+    }
+
+    /** Host IDs come from untrusted callers: echo a bounded, printable version only. */
+    private static String printable(String text) {
+        String cleaned = text.replaceAll("[^\\x20-\\x7e]", "?");
+        return cleaned.length() > 64 ? cleaned.substring(0, 64) + "..." : cleaned;
+    }
+
+    private static <T> void answer(StreamObserver<T> response, String what, Supplier<T> call) {
+        T reply;
+        try {
+            reply = call.get();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return;
+        } catch (RuntimeException e) {
+            // Consul failed us: the caller learns it in one line, the details stay in our log.
+            boolean unreachable = ConsulErrors.isUnreachable(e);
+            log.warn("{} failed", what, e);
+            response.onError((unreachable ? Status.UNAVAILABLE : Status.INTERNAL)
+                    .withDescription("stargate could not " + what + ": "
+                            + (unreachable ? "its Consul does not answer" : String.valueOf(e.getMessage()).lines().findFirst().orElse("")))
+                    .asRuntimeException());
+            return;
+        }
+        response.onNext(reply);
+        response.onCompleted();
+    }
+}

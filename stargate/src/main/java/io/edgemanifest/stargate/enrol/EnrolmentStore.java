@@ -1,0 +1,164 @@
+package io.edgemanifest.stargate.enrol;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgemanifest.core.acl.AclPolicies;
+import io.edgemanifest.core.node.NodeRecords;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.KeyValueClient;
+import org.kiwiproject.consul.model.kv.Value;
+import org.kiwiproject.consul.option.ImmutablePutOptions;
+
+/**
+ * The Stargate's enrolment state in its datacenter's Consul KV, under {@code enrol/} (writable by the
+ * stargate role only):
+ * <ul>
+ *   <li>{@code enrol/join-tokens/<token-id>}: a join token's SHA-256, expiry and uses left — never
+ *       the secret. Uses are spent with check-and-set on the key's ModifyIndex, so two hosts racing
+ *       for a token's last use cannot both win, whatever Consul does with concurrent writes.</li>
+ *   <li>{@code enrol/hosts/<host-id>}: who enrolled, with which join token, and whether it was
+ *       revoked. Created with {@code cas=0} (only if absent): one host ID, one enrolment.</li>
+ * </ul>
+ */
+public final class EnrolmentStore {
+
+    public static final String JOIN_TOKENS = AclPolicies.ENROL_PREFIX + "join-tokens/";
+    public static final String HOSTS = AclPolicies.ENROL_PREFIX + "hosts/";
+
+    private static final ObjectMapper JSON = NodeRecords.mapper();
+
+    /**
+     * A join token as stored: the secret's SHA-256 only.
+     *
+     * @param datacenter the Stargate datacenter that issued it
+     */
+    public record JoinTokenRecord(String secretSha256, Instant createdAt, Instant expiresAt, int uses, int usesLeft,
+                                  String datacenter) {
+        public JoinTokenRecord {
+            Objects.requireNonNull(secretSha256, "secretSha256");
+            Objects.requireNonNull(expiresAt, "expiresAt");
+        }
+
+        JoinTokenRecord spendOne() {
+            return new JoinTokenRecord(secretSha256, createdAt, expiresAt, uses, usesLeft - 1, datacenter);
+        }
+
+        JoinTokenRecord refundOne() {
+            return new JoinTokenRecord(secretSha256, createdAt, expiresAt, uses, Math.min(uses, usesLeft + 1), datacenter);
+        }
+    }
+
+    /**
+     * An enrolled (or revoked) host.
+     *
+     * @param accessorId the accessor of its current Consul token (never the secret); null while being enrolled
+     * @param revokedAt  set by revocation: the ID can never enrol again
+     */
+    public record HostRecord(String hostId, String accessorId, Instant enrolledAt, String joinTokenId,
+                             String datacenter, Instant revokedAt) {
+        HostRecord withAccessor(String accessor) {
+            return new HostRecord(hostId, accessor, enrolledAt, joinTokenId, datacenter, revokedAt);
+        }
+
+        HostRecord revoked(Instant at) {
+            return new HostRecord(hostId, accessorId, enrolledAt, joinTokenId, datacenter, at);
+        }
+    }
+
+    /** A stored value and the ModifyIndex to check-and-set against. */
+    public record Versioned<T>(T value, long modifyIndex) {
+    }
+
+    private final Consul consul;
+
+    public EnrolmentStore(Consul consul) {
+        this.consul = Objects.requireNonNull(consul, "consul");
+    }
+
+    private KeyValueClient kv() {
+        return consul.keyValueClient();
+    }
+
+    public Optional<Versioned<JoinTokenRecord>> joinToken(String tokenId) {
+        return read(JOIN_TOKENS + tokenId, JoinTokenRecord.class);
+    }
+
+    /** Stores a new join token; false if the ID is taken (the caller draws another). */
+    public boolean createJoinToken(String tokenId, JoinTokenRecord record) {
+        return put(JOIN_TOKENS + tokenId, record, 0);
+    }
+
+    /** Replaces a join token's record if nobody changed it since {@code modifyIndex}; false if somebody did. */
+    public boolean replaceJoinToken(String tokenId, JoinTokenRecord record, long modifyIndex) {
+        if (modifyIndex <= 0) {
+            throw new IllegalArgumentException("a check-and-set needs the record's ModifyIndex, got " + modifyIndex);
+        }
+        return put(JOIN_TOKENS + tokenId, record, modifyIndex);
+    }
+
+    /** Deletes join tokens that expired before {@code before}; returns how many. */
+    public int deleteJoinTokensExpiredBefore(Instant before) {
+        int deleted = 0;
+        for (Value value : kv().getValues(JOIN_TOKENS)) {
+            Optional<JoinTokenRecord> record = decode(value, JoinTokenRecord.class);
+            if (record.isEmpty() || record.get().expiresAt().isBefore(before)) {
+                kv().deleteKey(value.getKey());
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    public Optional<Versioned<HostRecord>> host(String hostId) {
+        return read(HOSTS + hostId, HostRecord.class);
+    }
+
+    /** Claims a host ID: false if a record of it exists already (enrolled, being enrolled or revoked). */
+    public boolean claimHost(HostRecord record) {
+        return put(HOSTS + record.hostId(), record, 0);
+    }
+
+    public void putHost(HostRecord record) {
+        if (!kv().putValue(HOSTS + record.hostId(), encode(record))) {
+            throw new IllegalStateException("Consul did not store " + HOSTS + record.hostId());
+        }
+    }
+
+    public void deleteHost(String hostId) {
+        kv().deleteKey(HOSTS + hostId);
+    }
+
+    private boolean put(String key, Object record, long cas) {
+        return kv().putValue(key, encode(record), 0, ImmutablePutOptions.builder().cas(cas).build());
+    }
+
+    private <T> Optional<Versioned<T>> read(String key, Class<T> type) {
+        Optional<Value> value = kv().getValue(key);
+        if (value.isEmpty()) {
+            return Optional.empty();
+        }
+        T record = decode(value.get(), type).orElseThrow(() -> new IllegalStateException(
+                "malformed enrolment record at " + key + ": delete it if it is not needed"));
+        return Optional.of(new Versioned<>(record, value.get().getModifyIndex()));
+    }
+
+    private static <T> Optional<T> decode(Value value, Class<T> type) {
+        try {
+            String json = value.getValueAsString().orElse("");
+            return json.isBlank() ? Optional.empty() : Optional.ofNullable(JSON.readValue(json, type));
+        } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String encode(Object record) {
+        try {
+            return JSON.writeValueAsString(record);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + record.getClass().getSimpleName(), e);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package io.edgemanifest.stargate;
 
+import io.edgemanifest.core.acl.AclAdmin;
 import io.edgemanifest.core.consul.ConsulEndpoint;
 import io.edgemanifest.core.consul.ConsulErrors;
 import io.edgemanifest.core.grpc.HealthServer;
@@ -9,8 +10,14 @@ import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.presence.Backoff;
 import io.edgemanifest.core.presence.PresenceConfig;
 import io.edgemanifest.core.presence.ServingNode;
+import io.edgemanifest.stargate.enrol.EnrolmentCa;
+import io.edgemanifest.stargate.enrol.EnrolmentServer;
+import io.edgemanifest.stargate.enrol.EnrolmentService;
+import io.edgemanifest.stargate.enrol.EnrolmentStore;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.kiwiproject.consul.Consul;
 import org.slf4j.Logger;
@@ -29,6 +36,12 @@ public final class Stargate implements AutoCloseable {
     private final String id;
     private final ConsulStatusSource status;
     private final ServingNode node;
+    private final EnrolmentCa ca;
+    /** Client for enrolment (ACL administration and the enrol/ KV); needs the stargate role's acl=write. */
+    private final Consul enrolClient;
+    private final AclAdmin acl;
+    private volatile String primaryDatacenter;
+    private EnrolmentServer enrolment;
 
     public Stargate(StargateConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -40,6 +53,10 @@ public final class Stargate implements AutoCloseable {
         this.node = new ServingNode(server, config.advertiseHost(), config.advertisePort(),
                 NodeRecord.of(id, NodeKind.STARGATE, config.version()),
                 PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()));
+        this.ca = EnrolmentCa.loadOrCreate(config.stateDir(), id);
+        this.enrolClient = config.endpoint().client();
+        this.acl = new AclAdmin(config.endpoint(), enrolClient);
+        this.primaryDatacenter = config.primaryDatacenter();
     }
 
     public String id() {
@@ -55,11 +72,47 @@ public final class Stargate implements AutoCloseable {
         String actual = awaitDatacenter();
         if (!actual.equals(config.datacenter())) {
             status.close();
+            enrolClient.destroy();
             throw new IllegalArgumentException("Consul at " + config.endpoint() + " is datacenter '" + actual
                     + "', not --datacenter '" + config.datacenter() + "'");
         }
+        // Enrolment first: a port in use is bad config (exit 2), found before we appear in Consul.
+        startEnrolment();
         node.start();
         return this;
+    }
+
+    /** The TLS enrolment endpoint, with a new admin secret in the state dir. */
+    private void startEnrolment() {
+        String adminSecret = EnrolmentServer.newAdminSecret(config.stateDir());
+        EnrolmentService service = new EnrolmentService(new EnrolmentStore(enrolClient), acl, config.datacenter(),
+                ca.pin(), adminSecret, this::stargateDatacenters, Clock.systemUTC());
+        enrolment = new EnrolmentServer(config.stateDir(), config.bind(), config.enrolPort(), ca,
+                List.of(config.advertiseHost(), config.bind()), service).start();
+    }
+
+    /** Where host tokens are valid: every datacenter but the primary (the Explorer's), asked afresh each time. */
+    private List<String> stargateDatacenters() {
+        String primary = primaryDatacenter;
+        if (primary == null) {
+            // Needs agent read on the Consul agent's node; --primary-datacenter avoids it.
+            primary = acl.primaryDatacenter();
+            primaryDatacenter = primary;
+        }
+        return acl.stargateDatacenters(primary);
+    }
+
+    /** The bound enrolment port (TLS). */
+    public int enrolPort() {
+        if (enrolment == null) {
+            throw new IllegalStateException("stargate is not started");
+        }
+        return enrolment.port();
+    }
+
+    /** SHA-256 of the enrolment CA certificate: what this Stargate's join tokens pin. */
+    public String caPin() {
+        return ca.pin();
     }
 
     private String awaitDatacenter() {
@@ -103,13 +156,32 @@ public final class Stargate implements AutoCloseable {
 
     @Override
     public void close() {
+        // Enrolment first: no host should get a token from a Stargate that is leaving.
+        if (enrolment != null) {
+            enrolment.close();
+        }
         node.close();
         status.close();
+        enrolClient.destroy();
     }
 
-    /** Validated stargate configuration. */
+    /**
+     * Validated stargate configuration.
+     *
+     * @param enrolPort          the TLS enrolment port (0: any free port)
+     * @param primaryDatacenter  the primary datacenter, or null to ask the Consul agent
+     */
     public record StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
-                                 String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version) {
+                                 String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version,
+                                 int enrolPort, String primaryDatacenter) {
+
+        /** Enrolment on any free port, primary datacenter asked from Consul. */
+        public StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
+                              String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version) {
+            this(endpoint, datacenter, stateDir, bind, grpcPort, advertiseHost, advertisePort, deregisterAfter, version,
+                    0, null);
+        }
+
         public StargateConfig {
             Objects.requireNonNull(endpoint, "endpoint");
             Objects.requireNonNull(stateDir, "stateDir");
@@ -122,6 +194,18 @@ public final class Stargate implements AutoCloseable {
             }
             if (deregisterAfter.compareTo(Duration.ofMinutes(1)) < 0) {
                 throw new IllegalArgumentException("--deregister-after must be at least 1m: " + deregisterAfter.toSeconds() + "s");
+            }
+            if (enrolPort < 0 || enrolPort > 65_535) {
+                throw new IllegalArgumentException("invalid --enrol-port " + enrolPort + ": must be 0 (any free port) to 65535");
+            }
+            if (enrolPort != 0 && enrolPort == grpcPort) {
+                throw new IllegalArgumentException("--enrol-port " + enrolPort + " is also --grpc-port: give each its own");
+            }
+            if (primaryDatacenter != null && primaryDatacenter.isBlank()) {
+                primaryDatacenter = null;
+            }
+            if (primaryDatacenter != null && !primaryDatacenter.matches("[a-zA-Z0-9_-]{1,64}")) {
+                throw new IllegalArgumentException("invalid --primary-datacenter '" + primaryDatacenter + "'");
             }
         }
     }

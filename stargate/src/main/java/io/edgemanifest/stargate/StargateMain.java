@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Entry point of {@code stargate}: runs a Stargate, or with {@code status} asks one how it is. */
+/** Entry point of {@code stargate}: runs a Stargate; {@code status}, {@code acl}, {@code enrol-token} and {@code host} administer one. */
 @Command(name = "stargate", mixinStandardHelpOptions = true, version = "stargate " + StargateMain.VERSION,
-        subcommands = StatusCommand.class, sortOptions = false,
+        subcommands = {StatusCommand.class, AclCommand.class, EnrolTokenCommand.class, HostCommand.class}, sortOptions = false,
         description = "Runs a Stargate node next to its Consul datacenter: gRPC health and status, and its presence.")
 public final class StargateMain implements Callable<Integer> {
 
@@ -24,12 +24,22 @@ public final class StargateMain implements Callable<Integer> {
             description = "The Consul datacenter this Stargate runs next to (required); it refuses to start against another. Env EDGE_DATACENTER.")
     String datacenter;
 
+    @Option(names = "--enrol-port", paramLabel = "PORT", defaultValue = "${env:EDGE_ENROL_PORT:-0}",
+            description = "TLS port of the enrolment endpoint (0: any free port; the bound address is written to "
+                    + "<state-dir>/enrol-address). Env EDGE_ENROL_PORT. Default: ${DEFAULT-VALUE}")
+    int enrolPort;
+
+    @Option(names = "--primary-datacenter", paramLabel = "NAME", defaultValue = "${env:EDGE_PRIMARY_DATACENTER}",
+            description = "The primary (ACL) datacenter; host tokens are valid in every other one. "
+                    + "Default: asked from the Consul agent. Env EDGE_PRIMARY_DATACENTER.")
+    String primaryDatacenter;
+
     Stargate.StargateConfig config() {
         if (datacenter == null || datacenter.isBlank()) {
             throw new IllegalArgumentException("--datacenter is required (or EDGE_DATACENTER)");
         }
         return new Stargate.StargateConfig(node.endpoint(), datacenter, node.stateDir(), node.bind, node.grpcPort,
-                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION);
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, enrolPort, primaryDatacenter);
     }
 
     @Override

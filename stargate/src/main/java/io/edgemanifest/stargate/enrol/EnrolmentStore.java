@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgemanifest.core.acl.AclPolicies;
 import io.edgemanifest.core.node.NodeRecords;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.KeyValueClient;
 import org.kiwiproject.consul.model.kv.Value;
 import org.kiwiproject.consul.option.ImmutablePutOptions;
+import org.kiwiproject.consul.option.ImmutableQueryOptions;
 
 /**
  * The Stargate's enrolment state in its datacenter's Consul KV, under {@code enrol/} (writable by the
@@ -129,6 +132,30 @@ public final class EnrolmentStore {
 
     public void deleteHost(String hostId) {
         kv().deleteKey(HOSTS + hostId);
+    }
+
+    /**
+     * Marks {@code hostId} revoked in every datacenter's {@code enrol/hosts/} (keeping what an
+     * enrolment there recorded), so no Stargate enrols that ID again. Returns the datacenters where
+     * that failed.
+     */
+    public static List<String> markRevokedEverywhere(Consul consul, String hostId, Instant at) {
+        List<String> failed = new ArrayList<>();
+        KeyValueClient kv = consul.keyValueClient();
+        for (String dc : consul.catalogClient().getDatacenters()) {
+            try {
+                HostRecord existing = kv.getValue(HOSTS + hostId, ImmutableQueryOptions.builder().datacenter(dc).build())
+                        .flatMap(v -> decode(v, HostRecord.class))
+                        .orElse(new HostRecord(hostId, null, null, null, dc, null));
+                if (!kv.putValue(HOSTS + hostId, encode(existing.revoked(at)), 0,
+                        ImmutablePutOptions.builder().dc(dc).build())) {
+                    failed.add(dc);
+                }
+            } catch (RuntimeException e) {
+                failed.add(dc);
+            }
+        }
+        return failed;
     }
 
     private boolean put(String key, Object record, long cas) {

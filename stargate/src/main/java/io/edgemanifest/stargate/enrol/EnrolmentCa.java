@@ -126,8 +126,9 @@ public final class EnrolmentCa {
                     + "(outstanding join tokens then stop working)");
         }
         KeyPair keys = newKeys();
-        X509Certificate cert = sign(new X500Name("CN=Edge Manifest enrolment CA " + stargateId), keys,
-                new X500Name("CN=Edge Manifest enrolment CA " + stargateId), keys, CA_VALIDITY, true, List.of());
+        // A common name is at most 64 characters (RFC 5280): the organisation says what it is.
+        X500Name name = new X500Name("CN=" + cn(stargateId) + ",O=Edge Manifest enrolment CA");
+        X509Certificate cert = sign(name, keys, name, keys, CA_VALIDITY, true, List.of());
         // Key first: a crash in between leaves a key without certificate, which the check above reports.
         TokenFile.writeOwnerOnly(keyFile, pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
         try {
@@ -213,11 +214,18 @@ public final class EnrolmentCa {
             sans.add("localhost");
         }
         KeyPair keys = newKeys();
-        X509Certificate server = sign(new X500Name(certificate.getSubjectX500Principal().getName()), new KeyPair(
+        // The issuer exactly as encoded in the CA certificate (a re-parsed string may reorder it).
+        X509Certificate server = sign(X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()), new KeyPair(
                         certificate.getPublicKey(), key),
-                new X500Name("CN=" + sans.iterator().next().replaceAll("[,+=\"\\\\<>;]", "_")), keys,
+                new X500Name("CN=" + cn(sans.iterator().next())), keys,
                 SERVER_VALIDITY, false, new ArrayList<>(sans));
         return new ServerIdentity(keys.getPrivate(), server, certificate);
+    }
+
+    /** A name fit for a common name: no X.500 special characters, at most 64 characters. */
+    private static String cn(String name) {
+        String cleaned = name.replaceAll("[^A-Za-z0-9._:-]", "_");
+        return cleaned.length() > 64 ? cleaned.substring(0, 64) : cleaned;
     }
 
     private static KeyPair newKeys() {

@@ -6,6 +6,13 @@ import io.edgemanifest.core.cli.TokenOptions;
 import io.edgemanifest.core.consul.ConsulEndpoint;
 import io.edgemanifest.core.consul.ConsulToken;
 import io.edgemanifest.core.consul.TokenCheck;
+import io.edgemanifest.core.cli.Durations;
+import io.edgemanifest.core.enrol.EnrolmentException;
+import io.edgemanifest.core.enrol.HostEnrolment;
+import io.edgemanifest.core.enrol.HostPort;
+import io.edgemanifest.core.enrol.TokenRotation;
+import io.edgemanifest.core.node.NodeIdentity;
+import io.edgemanifest.core.node.NodeKind;
 import io.edgemanifest.core.metrics.MetricsServer;
 import io.micrometer.core.instrument.Metrics;
 import io.edgemanifest.core.node.Location;
@@ -15,10 +22,17 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Entry point of {@code host-agent}: flags (or EDGE_* environment variables) → config → agent. */
 @Command(name = "host-agent", mixinStandardHelpOptions = true, version = "host-agent " + HostAgentMain.VERSION,
@@ -27,6 +41,11 @@ import picocli.CommandLine.Option;
 public final class HostAgentMain implements Callable<Integer> {
 
     static final String VERSION = "0.1.0";
+
+    private static final Logger log = LoggerFactory.getLogger(HostAgentMain.class);
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--consul", split = ",", paramLabel = "URL[|URL...]", defaultValue = "${env:EDGE_CONSUL:-http://127.0.0.1:8500}",
             description = "Consul HTTP API of a Stargate datacenter; repeat (or comma-separate) in order of preference. "
@@ -75,9 +94,45 @@ public final class HostAgentMain implements Callable<Integer> {
                     + "Explorer shows history and availability.")
     Duration churn;
 
+    @Option(names = "--enrol", paramLabel = "HOST:PORT", defaultValue = "${env:EDGE_ENROL}",
+            description = "Enrol at this Stargate's enrolment endpoint (TLS, trusting only the CA the join token pins) "
+                    + "unless <state-dir>/consul-token exists; the token obtained is stored there (mode 0600). Env EDGE_ENROL.")
+    String enrol;
+
+    @Option(names = "--join-token-file", paramLabel = "FILE", defaultValue = "${env:EDGE_JOIN_TOKEN_FILE}",
+            description = "File holding the join token for --enrol (from 'stargate enrol-token create'); "
+                    + "not read once enrolled. Env EDGE_JOIN_TOKEN_FILE.")
+    Path joinTokenFile;
+
+    @Option(names = "--rotate-every", paramLabel = "DURATION", defaultValue = "${env:EDGE_ROTATE_EVERY:-24h}",
+            description = "An enrolled host replaces its Consul token this often, staying present throughout (0: never). "
+                    + "Env EDGE_ROTATE_EVERY. Default: ${DEFAULT-VALUE}")
+    String rotateEvery;
+
+    /**
+     * The token when not enrolling now: {@code --token-file}/{@code EDGE_TOKEN} if given, else the
+     * one an earlier enrolment stored in the state dir, else none.
+     */
+    ConsulToken token() {
+        ConsulToken explicit = tokens.token();
+        if (explicit.isPresent()) {
+            return explicit;
+        }
+        return ConsulToken.of(HostEnrolment.storedToken(stateDir).orElse(null));
+    }
+
+    /** Where the token comes from, for messages (never the token itself). */
+    private String tokenSource() {
+        return tokens.token().isPresent() || HostEnrolment.storedToken(stateDir).isEmpty() ? tokens.source()
+                : HostEnrolment.tokenFile(stateDir).toString();
+    }
+
     HostAgentConfig config() {
+        return config(token());
+    }
+
+    HostAgentConfig config(ConsulToken token) {
         // One holder for every endpoint: a rotated token is used everywhere at once.
-        ConsulToken token = tokens.token();
         List<List<ConsulEndpoint>> endpoints = consul.stream().map(String::strip).filter(s -> !s.isEmpty())
                 .map(group -> java.util.Arrays.stream(group.split("\\|")).map(String::strip).filter(u -> !u.isEmpty())
                         .map(u -> ConsulEndpoint.parse(u, token, tokens.consulCaFile)).toList())
@@ -107,7 +162,35 @@ public final class HostAgentMain implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        HostAgentConfig config = config();
+        Duration rotation = rotationInterval();
+        ConsulToken token;
+        boolean enrolled;
+        if (enrol != null && !enrol.isBlank()) {
+            if (tokens.token().isPresent()) {
+                throw new IllegalArgumentException("--enrol and --token-file/EDGE_TOKEN exclude each other: "
+                        + "an enrolling host gets its token from its Stargate");
+            }
+            if (simulate != 0) {
+                throw new IllegalArgumentException("--enrol and --simulate exclude each other");
+            }
+            HostPort stargate = HostPort.parse(enrol.strip(), "--enrol");
+            String hostId = NodeIdentity.loadOrCreate(stateDir, NodeKind.HOST);
+            try {
+                token = ConsulToken.of(HostEnrolment.loadOrEnrol(stateDir, hostId, stargate, joinTokenFile));
+            } catch (EnrolmentException e) {
+                // Not bad input (exit 2): the Stargate did not answer or failed; a supervisor may retry.
+                spec.commandLine().getErr().println(spec.name() + ": " + e.getMessage());
+                return 1;
+            }
+            enrolled = true;
+        } else {
+            if (joinTokenFile != null) {
+                throw new IllegalArgumentException("--join-token-file needs --enrol HOST:PORT");
+            }
+            token = token();
+            enrolled = !tokens.token().isPresent() && token.isPresent();
+        }
+        HostAgentConfig config = config(token);
         requireUsableToken(config);
         if (simulate < 0 || simulate > 100_000) {
             throw new IllegalArgumentException("invalid --simulate " + simulate + " (0 to 100000)");
@@ -128,7 +211,7 @@ public final class HostAgentMain implements Callable<Integer> {
             name = "host-agent --simulate " + simulate;
         } else {
             HostAgent agent = new HostAgent(config).start();
-            component = agent;
+            component = rotating(agent, token, enrolled, rotation);
             name = "host-agent " + agent.id();
         }
         MetricsServer served = metricsServer;
@@ -140,11 +223,54 @@ public final class HostAgentMain implements Callable<Integer> {
         }, name);
     }
 
+    /** {@code --rotate-every}: a duration, or 0 for never. */
+    private Duration rotationInterval() {
+        String text = rotateEvery == null ? "0" : rotateEvery.strip();
+        Duration interval = text.equals("0") ? Duration.ZERO : Durations.parse(text);
+        if (interval.isNegative() || (!interval.isZero() && interval.compareTo(Duration.ofMinutes(1)) < 0)) {
+            throw new IllegalArgumentException("invalid --rotate-every '" + rotateEvery + "': 0 (never) or at least 1m");
+        }
+        return interval;
+    }
+
+    /**
+     * The agent, rotating its token every {@code interval} when it holds an enrolled one (a token
+     * an operator handed over is the operator's to rotate).
+     */
+    private AutoCloseable rotating(HostAgent agent, ConsulToken token, boolean enrolled, Duration interval) {
+        if (!enrolled || interval.isZero()) {
+            return agent;
+        }
+        Optional<HostEnrolment.Stargate> recorded = HostEnrolment.stargate(stateDir);
+        if (recorded.isEmpty()) {
+            log.warn("{}: no record of the Stargate that enrolled this host in {}: the token is not rotated",
+                    agent.id(), stateDir);
+            return agent;
+        }
+        HostEnrolment.Stargate stargate = recorded.get();
+        if (enrol != null && !enrol.isBlank()) {
+            // The operator's current address wins (the Stargate may have moved); its CA stays the pinned one.
+            stargate = new HostEnrolment.Stargate(HostPort.parse(enrol.strip(), "--enrol"), stargate.caPin());
+        }
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "token-rotation");
+            t.setDaemon(true);
+            return t;
+        });
+        TokenRotation rotation = new TokenRotation(agent.id(), stargate, HostEnrolment.tokenFile(stateDir), token,
+                () -> agent.presence().reRegister()).start(scheduler, interval);
+        return () -> {
+            rotation.close();
+            scheduler.shutdownNow();
+            agent.close();
+        };
+    }
+
     /** The first datacenter that answers decides whether our token is usable; none answering is not an error. */
     private void requireUsableToken(HostAgentConfig config) {
         for (List<ConsulEndpoint> datacenter : config.datacenters()) {
             for (ConsulEndpoint endpoint : datacenter) {
-                if (TokenCheck.require(endpoint, tokens.source()) != TokenCheck.Result.UNREACHABLE) {
+                if (TokenCheck.require(endpoint, tokenSource()) != TokenCheck.Result.UNREACHABLE) {
                     return;
                 }
             }

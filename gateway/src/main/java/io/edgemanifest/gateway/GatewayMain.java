@@ -21,13 +21,9 @@ public final class GatewayMain implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
-    @Option(names = "--count-interval", paramLabel = "DURATION", defaultValue = "${env:EDGE_COUNT_INTERVAL:-5s}",
-            description = "At most one rewrite of the attached-host count per this interval. Default: ${DEFAULT-VALUE}")
-    Duration countInterval;
-
     Gateway.GatewayConfig config() {
         return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.bind, node.grpcPort,
-                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, countInterval, VERSION);
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION);
     }
 
     @Override

@@ -91,15 +91,17 @@ public final class HostAgent implements AutoCloseable {
     }
 
     /**
-     * A host's presence in the datacenter at {@code endpoint}. Routine key reads would be a quarter of
-     * a host's requests at one per TTL; a heartbeat gap longer than the TTL (the usual way a session
-     * dies) triggers a read at once, so the routine one is rare: every max(60 s, 4 × TTL), for
-     * sessions destroyed from outside.
+     * A host's presence in the datacenter at {@code endpoint}: its key is read once per TTL. Under
+     * ACLs any host on the same agent may destroy another's session (Consul 1.8 grants sessions per
+     * node, not per service), which deletes the victim's record: the victim must notice within one
+     * TTL (docs/security.md). Reads run on heartbeat ticks, so every TTL minus one heartbeat keeps
+     * the worst case at one TTL: with heartbeats at TTL/3 that is one read per two heartbeats,
+     * served by the Consul servers, not by the agent's anti-entropy path that limits heartbeats.
+     * A heartbeat gap longer than the TTL triggers the read at once.
      */
     static PresenceConfig presenceConfig(HostAgentConfig config, ConsulEndpoint endpoint) {
-        Duration fourTtl = config.check().ttl().multipliedBy(4);
-        Duration verify = fourTtl.compareTo(Duration.ofSeconds(60)) > 0 ? fourTtl : Duration.ofSeconds(60);
-        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(), verify, Duration.ofSeconds(10));
+        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
+                config.check().ttl().minus(config.check().heartbeat()), Duration.ofSeconds(10));
     }
 
     /** A datacenter's agents in the order this host prefers them: an even, stable spread of hosts over agents. */

@@ -68,7 +68,7 @@ class HostAgentIT {
 
     private Gateway startGateway(String name, String dc) {
         return closing(new Gateway(new Gateway.GatewayConfig(endpoint(dc), dir.resolve(name), "127.0.0.1", 0,
-                "127.0.0.1", null, Duration.ofMinutes(1), Duration.ofMillis(500), "test")).start());
+                "127.0.0.1", null, Duration.ofMinutes(1), "test")).start());
     }
 
     private static Optional<Value> key(Consul c, NodeKind kind, String id) {

@@ -29,8 +29,14 @@ public final class Explorer implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock) {
+        this(consul, store, targets, clock, ReplicaIngest.DEFAULT_RECORD_GRACE);
+    }
+
+    /** @param recordGrace how long a device whose check passes may miss its record before it is OFFLINE */
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
+                    java.time.Duration recordGrace) {
         this.store = Objects.requireNonNull(store, "store");
-        this.ingest = new ReplicaIngest(consul, store, clock, metrics);
+        this.ingest = new ReplicaIngest(consul, store, clock, metrics, recordGrace);
         this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "explorer-availability");

@@ -52,6 +52,11 @@ public final class NetworkExplorerMain implements Callable<Integer> {
     @Option(names = "--db-password", paramLabel = "PASSWORD", defaultValue = "${env:EDGE_DB_PASSWORD}", description = "Store password. Env EDGE_DB_PASSWORD.")
     String dbPassword;
 
+    @Option(names = "--record-grace", paramLabel = "DURATION", defaultValue = "${env:EDGE_RECORD_GRACE:-45s}",
+            description = "A device whose check passes but whose record vanished (its session destroyed by another "
+                    + "host on its agent) stays online this long while it rewrites it. Default: ${DEFAULT-VALUE}")
+    java.time.Duration recordGrace;
+
     @Option(names = "--target", paramLabel = "KIND=SHARE", split = ",",
             description = "Availability target per kind, e.g. host=0.4 (defaults: host 0.4, gateway 0.99, stargate 0.9999).")
     List<String> targetFlags;
@@ -92,7 +97,10 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException(e.getMessage()); // bad or unreachable --db: one line, exit 2
         }
-        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC()).start(bind, port);
+        if (recordGrace.isNegative()) {
+            throw new IllegalArgumentException("invalid --record-grace " + recordGrace);
+        }
+        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace).start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }
 

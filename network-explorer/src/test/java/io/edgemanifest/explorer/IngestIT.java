@@ -191,7 +191,7 @@ class IngestIT {
                 .withUrl(consul.datacenter("sg-a").httpUrl()).withPing(false).build();
         closeables.add(sgA::destroy);
         String bad = NodeIdentity.loadOrCreate(dir.resolve("bad"), NodeKind.HOST);
-        sgA.agentClient().register(org.kiwiproject.consul.model.agent.ImmutableRegistration.builder().id(bad).name("host")
+        sgA.agentClient().register(org.kiwiproject.consul.model.agent.ImmutableRegistration.builder().id(bad).name(bad).addTags("host")
                 .check(org.kiwiproject.consul.model.agent.Registration.RegCheck.ttl(60L)).build());
         sgA.agentClient().pass(bad);
         sgA.keyValueClient().putValue(NodeKind.HOST.keyOf(bad), "{this is not json");

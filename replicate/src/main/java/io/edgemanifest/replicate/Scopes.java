@@ -19,7 +19,7 @@ import org.kiwiproject.consul.option.ConsistencyMode;
 import org.kiwiproject.consul.option.ImmutableQueryOptions;
 import org.kiwiproject.consul.option.QueryOptions;
 
-/** The two kinds of {@link Scope}: a KV prefix and the instances of one service. */
+/** The kinds of {@link Scope}: a KV prefix, the instances of one service, and every host. */
 final class Scopes {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -148,6 +148,108 @@ final class Scopes {
                 }
             }
             return status;
+        }
+    }
+
+    /**
+     * Replicates every host to {@code replica/<dc>/services/<host-id>}. Hosts each have their own
+     * service name (Consul 1.8 ACLs are per name), so they are found by their {@code host} tag
+     * through {@code /v1/health/state/any} — one blocking query for all of them — together with
+     * the nodes' {@code serfHealth}: a host whose agent died keeps a "passing" TTL check in the
+     * catalog (nobody is left to expire it) while its node's serfHealth turns critical.
+     */
+    record Hosts(Consul source, Optional<String> viaDc, String datacenter) implements Scope {
+
+        static final String TAG = "host";
+        private static final String FILTER = "ServiceTags contains \"" + TAG + "\" or CheckID == \"serfHealth\"";
+
+        @Override
+        public String name() {
+            return "hosts";
+        }
+
+        @Override
+        public String destinationPrefix() {
+            return "replica/" + datacenter + "/services/";
+        }
+
+        @Override
+        public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
+            QueryOptions base = options(index, wait, consistent, viaDc);
+            QueryOptions options = ImmutableQueryOptions.copyOf(base).withFilter(FILTER);
+            ConsulResponse<List<HealthCheck>> response = source.healthClient()
+                    .getChecksByState(org.kiwiproject.consul.model.State.ANY, options);
+            List<HealthCheck> checks = response.getResponse() == null ? List.of() : response.getResponse();
+            Map<String, String> nodeHealth = new java.util.HashMap<>();
+            for (HealthCheck check : checks) {
+                if (check.getServiceId().orElse("").isEmpty()) {
+                    nodeHealth.merge(check.getNode(), check.getStatus(), Hosts::worse);
+                }
+            }
+            // (node, service ID) → worst status of that instance's own checks and its node's.
+            Map<String, Map<String, Object>> instances = new LinkedHashMap<>();
+            for (HealthCheck check : checks) {
+                String id = check.getServiceId().orElse("");
+                if (id.isEmpty() || id.contains("/") || !check.getServiceTags().contains(TAG)) {
+                    continue;
+                }
+                Map<String, Object> doc = instances.computeIfAbsent(check.getNode() + "\u0000" + id, k -> {
+                    Map<String, Object> d = new LinkedHashMap<>();
+                    d.put("service", check.getServiceName().orElse(id));
+                    d.put("id", id);
+                    d.put("kind", TAG);
+                    d.put("datacenter", datacenter);
+                    d.put("node", check.getNode());
+                    d.put("tags", check.getServiceTags());
+                    d.put("status", nodeHealth.getOrDefault(check.getNode(), "passing"));
+                    return d;
+                });
+                doc.put("status", worse((String) doc.get("status"), check.getStatus()));
+            }
+            // The same ID on two agents (a host that fell back to another agent leaves its old
+            // instance behind until Consul reaps it): the best instance speaks for the host.
+            Map<String, Map<String, Object>> best = new LinkedHashMap<>();
+            for (Map<String, Object> doc : instances.values()) {
+                best.merge((String) doc.get("id"), doc, (a, b) ->
+                        rank((String) b.get("status")) < rank((String) a.get("status")) ? b : a);
+            }
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            best.forEach((id, doc) -> entries.put(destinationPrefix() + id, new Entry(encodeDoc(doc, id), 0)));
+            return new Snapshot(entries, indexOf(response));
+        }
+
+        @Override
+        public boolean owns(String key, Entry entry) {
+            if (!key.startsWith(destinationPrefix())) {
+                return false;
+            }
+            try {
+                var doc = JSON.readTree(Base64.getDecoder().decode(entry.base64Value()));
+                return TAG.equals(doc.path("kind").asText(null));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                return false; // not written by us: leave it alone
+            }
+        }
+
+        private static String worse(String a, String b) {
+            return rank(a) >= rank(b) ? a : b;
+        }
+
+        /** Consul's rule, the worst check wins: passing < warning < critical (maintenance counts as critical). */
+        private static int rank(String status) {
+            return switch (status == null ? "critical" : status) {
+                case "passing" -> 0;
+                case "warning" -> 1;
+                default -> 2;
+            };
+        }
+    }
+
+    private static String encodeDoc(Map<String, Object> doc, String id) {
+        try {
+            return Base64.getEncoder().encodeToString(JSON.writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode service " + id, e);
         }
     }
 

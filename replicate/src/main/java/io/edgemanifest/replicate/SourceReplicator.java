@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 final class SourceReplicator implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SourceReplicator.class);
-    static final List<String> SERVICES = List.of("host", "gateway", "stargate");
+    /** Services replicated by name; hosts, each with a name of its own, are one {@link Scopes.Hosts} scope. */
+    static final List<String> SERVICES = List.of("gateway", "stargate");
 
     private final SourceSpec source;
     private final Consul sourceClient;
@@ -31,6 +32,9 @@ final class SourceReplicator implements AutoCloseable {
                     new Scopes.Kv(sourceClient, viaDc, source.datacenter(), prefix, settings.excludes()),
                     destination, writer, status, settings, metrics));
         }
+        scopes.add(new ScopeReplicator(source.datacenter(),
+                new Scopes.Hosts(sourceClient, viaDc, source.datacenter()),
+                destination, writer, status, settings, metrics));
         for (String service : SERVICES) {
             scopes.add(new ScopeReplicator(source.datacenter(),
                     new Scopes.Service(sourceClient, viaDc, source.datacenter(), service),

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import io.edgemanifest.core.Errors;
+import io.edgemanifest.core.consul.ConsulErrors;
 import org.kiwiproject.consul.Consul;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,6 +34,7 @@ final class SourceStatus {
     private BigInteger lastIndex = BigInteger.ZERO;
     private Instant lastSyncAt;
     private long lagMillis;
+    private String reason;
 
     SourceStatus(String datacenter, Consul destination) {
         this.datacenter = datacenter;
@@ -45,7 +48,12 @@ final class SourceStatus {
     synchronized void unreachable(String scope, Throwable cause) {
         Instant since = failingSince.computeIfAbsent(scope, k -> Instant.now());
         if (!"unreachable".equals(state) && !Instant.now().isBefore(since.plus(GRACE))) {
-            log.warn("source {} unreachable ({}): keeping its replica, retrying", datacenter, cause.toString());
+            // A 403 is not an outage but it is no answer either: the replica is kept as it was,
+            // and the status says why, so an operator sees a token problem, not a dead datacenter.
+            reason = ConsulErrors.isPermissionDenied(cause)
+                    ? "permission denied: replicate's token lacks a right at this source (" + Errors.rootMessage(cause) + ")"
+                    : Errors.rootMessage(cause);
+            log.warn("source {} unreachable ({}): keeping its replica, retrying", datacenter, reason);
             state = "unreachable";
             this.since = since;
             write();
@@ -62,6 +70,7 @@ final class SourceStatus {
             log.info("source {} in sync ({} after {})", datacenter, scope, state);
             state = "ok";
             since = Instant.now();
+            reason = null;
         }
         if (index.compareTo(lastIndex) > 0) {
             lastIndex = index;
@@ -82,6 +91,9 @@ final class SourceStatus {
         doc.put("lastIndex", lastIndex);
         doc.put("lastSyncAt", lastSyncAt == null ? null : lastSyncAt.toString());
         doc.put("lagMillis", lagMillis);
+        if (reason != null) {
+            doc.put("reason", reason);
+        }
         doc.put("entries", entriesByScope.values().stream().mapToInt(Integer::intValue).sum());
         try {
             destination.keyValueClient().putValue(key(datacenter), JSON.writeValueAsString(doc));

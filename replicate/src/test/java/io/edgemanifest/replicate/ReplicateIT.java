@@ -115,7 +115,7 @@ class ReplicateIT {
 
     @Test
     void anEphemeralKeyWhoseSessionDiesAtTheSourceDiesInTheReplica() throws Exception {
-        b.agentClient().register(ImmutableRegistration.builder().id("host-eph").name("host")
+        b.agentClient().register(ImmutableRegistration.builder().id("host-eph").name("host-eph").addTags("host")
                 .check(Registration.RegCheck.ttl(30L)).build());
         b.agentClient().pass("host-eph");
         String session = b.sessionClient().createSession(ImmutableSession.builder().name("host-eph")

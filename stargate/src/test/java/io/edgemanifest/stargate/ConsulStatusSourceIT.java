@@ -42,7 +42,7 @@ class ConsulStatusSourceIT {
     @Test
     void countsPassingHostsAndGatewaysAndSessions() throws Exception {
         client.agentClient().register(ImmutableRegistration.builder()
-                .id("host-1").name(ConsulStatusSource.HOST_SERVICE).check(Registration.RegCheck.ttl(30L)).build());
+                .id("host-1").name("host-1").addTags(ConsulStatusSource.HOST_TAG).check(Registration.RegCheck.ttl(30L)).build());
         client.agentClient().pass("host-1");
         // A gateway whose TTL check never passed is critical: it must not be counted.
         client.agentClient().register(ImmutableRegistration.builder()

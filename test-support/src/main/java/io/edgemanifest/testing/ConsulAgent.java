@@ -156,10 +156,22 @@ public final class ConsulAgent implements AutoCloseable {
      * token carrying it; returns the token's secret. For tests of what a token may and may not do.
      */
     public String createToken(String name, String rules) {
+        return createToken(name, rules, List.of());
+    }
+
+    /** As {@link #createToken(String, String)}, the policy valid only in {@code datacenters} (empty: all). */
+    public String createToken(String name, String rules, List<String> datacenters) {
+        createPolicy(name, rules, datacenters);
+        return createToken(List.of(name));
+    }
+
+    /** Creates (or replaces) a policy; {@code datacenters} empty means valid everywhere. */
+    public void createPolicy(String name, String rules, List<String> datacenters) {
         if (acl == null) {
             throw new IllegalStateException("datacenter " + datacenter + " runs without ACLs");
         }
-        String policy = "{\"Name\": " + json(name) + ", \"Rules\": " + json(rules) + "}";
+        String dcs = datacenters.stream().map(ConsulAgent::json).collect(Collectors.joining(", ", "[", "]"));
+        String policy = "{\"Name\": " + json(name) + ", \"Rules\": " + json(rules) + ", \"Datacenters\": " + dcs + "}";
         Optional<String> existing = get("/v1/acl/policy/name/" + name);
         if (existing.isPresent()) {
             String id = field(existing.get(), "ID");
@@ -167,9 +179,14 @@ public final class ConsulAgent implements AutoCloseable {
         } else {
             request("PUT", "/v1/acl/policy", policy).orElseThrow(() -> new IllegalStateException("cannot create policy " + name));
         }
-        String token = request("PUT", "/v1/acl/token", "{\"Description\": " + json("test " + name)
-                + ", \"Policies\": [{\"Name\": " + json(name) + "}]}")
-                .orElseThrow(() -> new IllegalStateException("cannot create a token for " + name));
+    }
+
+    /** A new global token carrying these (existing) policies; returns its secret. */
+    public String createToken(List<String> policyNames) {
+        String policies = policyNames.stream().map(n -> "{\"Name\": " + json(n) + "}").collect(Collectors.joining(", ", "[", "]"));
+        String token = request("PUT", "/v1/acl/token", "{\"Description\": " + json("test " + String.join(",", policyNames))
+                + ", \"Policies\": " + policies + "}")
+                .orElseThrow(() -> new IllegalStateException("cannot create a token for " + policyNames));
         return field(token, "SecretID");
     }
 

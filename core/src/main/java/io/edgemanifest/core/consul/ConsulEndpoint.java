@@ -166,6 +166,20 @@ public record ConsulEndpoint(URI url, ConsulToken token, Path caFile) {
         }
     }
 
+    /**
+     * Endpoints are the same agent when URL and CA are: the token is a credential, not part of the
+     * address (virtual hosts with a token each share one client and one gateway watch per agent).
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ConsulEndpoint e && url.equals(e.url) && Objects.equals(caFile, e.caFile);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(url, caFile);
+    }
+
     @Override
     public String toString() {
         return url.toString();

@@ -80,7 +80,7 @@ class PresenceIT {
     }
 
     private boolean servicePassing(String id) {
-        return client.healthClient().getHealthyServiceInstances("host").getResponse().stream()
+        return client.healthClient().getHealthyServiceInstances(id).getResponse().stream()
                 .anyMatch(h -> h.getService().getId().equals(id));
     }
 

@@ -31,6 +31,15 @@ final class DeviceStateMachine {
     }
 
     static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now) {
+        return next(id, known, views, now, java.time.Duration.ZERO);
+    }
+
+    /**
+     * @param recordGrace how long a device whose check still passes may miss its record before it
+     *                    is OFFLINE (its session was destroyed from outside; the host rewrites it)
+     */
+    static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now,
+                                 java.time.Duration recordGrace) {
         ReplicaView onlineIn = null;
         for (ReplicaView view : views) {
             if (view.ready() && !view.unreachable && view.online(id)) {
@@ -73,6 +82,14 @@ final class DeviceStateMachine {
         }
         if (home == null || !home.ready()) {
             return Optional.empty(); // not read yet since start: no verdict
+        }
+        if (known.status() == DeviceStatus.ONLINE && home.recordMissing(id)) {
+            Instant since = home.recordMissingSince.getOrDefault(id, now);
+            if (now.isBefore(since.plus(recordGrace))) {
+                return Optional.empty(); // its check passes: record missing, not OFFLINE (yet)
+            }
+            return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now,
+                    "record missing for " + recordGrace.toSeconds() + " s while its check passed"));
         }
         return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now, null));
     }

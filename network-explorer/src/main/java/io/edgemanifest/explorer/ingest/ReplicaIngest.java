@@ -54,12 +54,28 @@ public final class ReplicaIngest implements AutoCloseable {
     /** Devices whose change the store has not taken yet (it failed): retried with the next batch. */
     private final Set<String> pending = new HashSet<>();
     private volatile boolean running = true;
+    /** A host notices a destroyed session within one TTL (15 s by default) and rewrites its record. */
+    public static final Duration DEFAULT_RECORD_GRACE = Duration.ofSeconds(45);
+    private final Duration recordGrace;
 
     private final Map<String, Map<String, Object>> replicateStatus = new ConcurrentHashMap<>();
     private final io.micrometer.core.instrument.Timer lag;
 
     public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
                          io.micrometer.core.instrument.MeterRegistry metrics) {
+        this(endpoint, store, clock, metrics, DEFAULT_RECORD_GRACE);
+    }
+
+    /**
+     * @param recordGrace how long a device whose check passes may miss its record before it is
+     *                    OFFLINE (see {@link ReplicaView#recordMissingSince})
+     */
+    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
+                         io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace) {
+        if (recordGrace.isNegative()) {
+            throw new IllegalArgumentException("invalid record grace " + recordGrace);
+        }
+        this.recordGrace = recordGrace;
         this.lag = io.micrometer.core.instrument.Timer.builder("explorer_ingest_lag")
                 .description("from a replica answer to its changes committed in the store")
                 .publishPercentileHistogram().register(metrics);
@@ -74,6 +90,8 @@ public final class ReplicaIngest implements AutoCloseable {
         }
         log.info("ingest: {} devices known from the store", known.size());
         watch("replicate/status/", this::onStatus);
+        // Answers drive every transition but one: a grace running out. Look for those each second.
+        threads.add(Thread.ofVirtual().name("ingest-record-grace").start(this::expireGraces));
         return this;
     }
 
@@ -192,6 +210,7 @@ public final class ReplicaIngest implements AutoCloseable {
             view.records.clear();
             view.records.putAll(now);
             view.recordsRead = true;
+            view.trackMissingRecords(clock.instant());
         }
         if (firstRead) {
             recomputeDatacenter(dc);
@@ -216,6 +235,7 @@ public final class ReplicaIngest implements AutoCloseable {
             view.serviceStatus.clear();
             view.serviceStatus.putAll(now);
             view.servicesRead = true;
+            view.trackMissingRecords(clock.instant());
         }
         if (firstRead) {
             recomputeDatacenter(dc);
@@ -268,7 +288,7 @@ public final class ReplicaIngest implements AutoCloseable {
             List<Change> changes = new ArrayList<>();
             var now = clock.instant();
             for (String id : pending) {
-                DeviceStateMachine.next(id, known.get(id), views.values(), now).ifPresent(change -> {
+                DeviceStateMachine.next(id, known.get(id), views.values(), now, recordGrace).ifPresent(change -> {
                     changes.add(change);
                     if (change.device().parseError() != null) {
                         log.warn("ingest: record of {} in {} is malformed: {}", id, change.device().datacenter(),
@@ -290,6 +310,32 @@ public final class ReplicaIngest implements AutoCloseable {
                 lag.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
             log.debug("ingest: {} changes", changes.size());
+        }
+    }
+
+    private void expireGraces() {
+        while (running) {
+            pause(Duration.ofSeconds(1));
+            Set<String> due = new HashSet<>();
+            synchronized (lock) {
+                var now = clock.instant();
+                for (ReplicaView view : views.values()) {
+                    view.recordMissingSince.forEach((id, since) -> {
+                        Device device = known.get(id);
+                        if (!now.isBefore(since.plus(recordGrace)) && device != null
+                                && device.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
+                            due.add(id);
+                        }
+                    });
+                }
+            }
+            if (!due.isEmpty()) {
+                try {
+                    recompute(due);
+                } catch (RuntimeException e) {
+                    log.warn("ingest: store refused the end of a record grace (retried next second)", e);
+                }
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.edgemanifest.explorer.ingest;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +19,13 @@ final class ReplicaView {
     final String datacenter;
     final Map<String, RecordEntry> records = new HashMap<>();
     final Map<String, String> serviceStatus = new HashMap<>();
+    /**
+     * Devices whose service passes here while their record is gone, since when. Any host on a
+     * shared Consul agent can destroy another's session, deleting its record (Consul 1.8 grants
+     * sessions per node): liveness comes from the check, so this is "record missing" for a grace
+     * period while the host rewrites it, not OFFLINE.
+     */
+    final Map<String, Instant> recordMissingSince = new HashMap<>();
     boolean recordsRead;
     boolean servicesRead;
     boolean unreachable;
@@ -34,6 +42,18 @@ final class ReplicaView {
     /** Online here: a record and a passing service. */
     boolean online(String id) {
         return records.containsKey(id) && "passing".equals(serviceStatus.get(id));
+    }
+
+    /** Its service passes here but its record is gone. */
+    boolean recordMissing(String id) {
+        return !records.containsKey(id) && "passing".equals(serviceStatus.get(id));
+    }
+
+    /** Keeps {@link #recordMissingSince} in step with the records and services read so far. */
+    void trackMissingRecords(Instant now) {
+        recordMissingSince.keySet().removeIf(id -> !recordMissing(id));
+        serviceStatus.keySet().stream().filter(this::recordMissing)
+                .forEach(id -> recordMissingSince.putIfAbsent(id, now));
     }
 
     Optional<RecordEntry> record(String id) {

@@ -49,6 +49,32 @@ class DeviceStateMachineTest {
     }
 
     @Test
+    void aRecordDestroyedWhileItsCheckPassesIsMissingForTheGraceNotOffline() {
+        ReplicaView home = view("sg-a");
+        home.serviceStatus.put(ID, "passing");
+        home.trackMissingRecords(T0.plusSeconds(30));
+        Device online = known("sg-a", DeviceStatus.ONLINE, "{}");
+
+        assertThat(DeviceStateMachine.next(ID, online, List.of(home), T1, java.time.Duration.ofSeconds(45))).isEmpty();
+
+        Change change = DeviceStateMachine.next(ID, online, List.of(home), T1.plusSeconds(15),
+                java.time.Duration.ofSeconds(45)).orElseThrow();
+        assertThat(change.event()).isEqualTo(EventType.OFFLINE);
+        assertThat(change.detail()).contains("record missing");
+    }
+
+    @Test
+    void aMissingRecordWhoseCheckFailsIsOfflineAtOnce() {
+        ReplicaView home = view("sg-a");
+        home.serviceStatus.put(ID, "critical");
+        home.trackMissingRecords(T0);
+        Change change = DeviceStateMachine.next(ID, known("sg-a", DeviceStatus.ONLINE, "{}"), List.of(home), T1,
+                java.time.Duration.ofSeconds(45)).orElseThrow();
+        assertThat(change.event()).isEqualTo(EventType.OFFLINE);
+        assertThat(home.recordMissingSince).isEmpty();
+    }
+
+    @Test
     void aRecordWithoutPassingServiceIsNotOnline() {
         assertThat(next(null, withHost("sg-a", "{}", "critical"))).isEmpty();
     }

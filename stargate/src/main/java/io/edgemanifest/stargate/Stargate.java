@@ -36,7 +36,7 @@ public final class Stargate implements AutoCloseable {
     private final String id;
     private final ConsulStatusSource status;
     private final ServingNode node;
-    private final EnrolmentCa ca;
+    private EnrolmentCa ca;
     /** Client for enrolment (ACL administration and the enrol/ KV); needs the stargate role's acl=write. */
     private final Consul enrolClient;
     private final AclAdmin acl;
@@ -53,7 +53,6 @@ public final class Stargate implements AutoCloseable {
         this.node = new ServingNode(server, config.advertiseHost(), config.advertisePort(),
                 NodeRecord.of(id, NodeKind.STARGATE, config.version()),
                 PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()));
-        this.ca = EnrolmentCa.loadOrCreate(config.stateDir(), id);
         this.enrolClient = config.endpoint().client();
         this.acl = new AclAdmin(config.endpoint(), enrolClient);
         this.primaryDatacenter = config.primaryDatacenter();
@@ -84,6 +83,8 @@ public final class Stargate implements AutoCloseable {
 
     /** The TLS enrolment endpoint, with a new admin secret in the state dir. */
     private void startEnrolment() {
+        // Here, not in the constructor: a Stargate refused for the wrong datacenter leaves no CA behind.
+        ca = EnrolmentCa.loadOrCreate(config.stateDir(), id);
         String adminSecret = EnrolmentServer.newAdminSecret(config.stateDir());
         EnrolmentService service = new EnrolmentService(new EnrolmentStore(enrolClient), acl, config.datacenter(),
                 ca.pin(), adminSecret, this::stargateDatacenters, Clock.systemUTC());
@@ -112,6 +113,9 @@ public final class Stargate implements AutoCloseable {
 
     /** SHA-256 of the enrolment CA certificate: what this Stargate's join tokens pin. */
     public String caPin() {
+        if (ca == null) {
+            throw new IllegalStateException("stargate is not started");
+        }
         return ca.pin();
     }
 

@@ -59,6 +59,12 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
     private static final Pattern SECRET = Pattern.compile("[a-z2-7]{26}");
     private static final Pattern CONSUL_TOKEN = Pattern.compile("[\\x21-\\x7e]{1,512}");
     private static final int CAS_ATTEMPTS = 20;
+    /**
+     * Tokens one host may hold at once: the current one, a new one being confirmed, and one more for
+     * a rotation that failed half-way. Without a cap a host could call Rotate in a loop and fill the
+     * ACL system (every token is replicated to every datacenter).
+     */
+    static final int MAX_TOKENS_PER_HOST = 3;
 
     private final EnrolmentStore store;
     private final AclAdmin acl;
@@ -189,6 +195,8 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
             throw e;
         }
         store.putHost(new HostRecord(hostId, issued.accessorId(), now, tokenId, datacenter, null));
+        // The token was made in the primary: answer once this datacenter knows it, so it works at once.
+        awaitResolvable(issued.secretId());
         log.info("host {} enrolled with join token {}: ACL token {}", hostId, tokenId, issued.accessorId());
         return EnrolReply.newBuilder()
                 .setConsulToken(issued.secretId())
@@ -241,6 +249,11 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
         answer(response, "rotate", () -> {
             String hostId = requireHostId(request.getHostId());
             AclAdmin.ResolvedToken caller = requireHostToken(hostId, request.getCurrentToken(), Duration.ZERO);
+            int held = acl.tokensWithPolicy(AclPolicies.hostPolicyName(hostId)).size();
+            if (held >= MAX_TOKENS_PER_HOST) {
+                throw refuse(Status.FAILED_PRECONDITION, "host " + hostId + " holds " + held
+                        + " tokens already: confirm a rotation before starting another");
+            }
             AclAdmin.IssuedToken issued = acl.issueHostToken(hostId);
             // Answer only once this datacenter knows the new token, so the host can use it at once.
             awaitResolvable(issued.secretId());

@@ -352,6 +352,23 @@ class EnrolmentIT {
         }
     }
 
+    @Test
+    void rotationNeedsTheHostsOwnTokenAndCannotPileUpTokens() {
+        String hostId = newHostId();
+        String token = enrol(joinToken("1h", 1), hostId).getConsulToken();
+        String otherToken = enrol(joinToken("1h", 1), newHostId()).getConsulToken();
+        HostPort address = new HostPort("127.0.0.1", stargate.enrolPort());
+        try (EnrolmentClient client = EnrolmentClient.connect(address, stargate.caPin())) {
+            assertRefused(() -> client.rotate(hostId, otherToken), Status.Code.PERMISSION_DENIED, "not host " + hostId);
+            assertRefused(() -> client.rotate(hostId, "00000000-0000-0000-0000-000000000000"),
+                    Status.Code.PERMISSION_DENIED, "does not know");
+            // Rotating without confirming: the third live token is the last one granted.
+            client.rotate(hostId, token);
+            client.rotate(hostId, token);
+            assertRefused(() -> client.rotate(hostId, token), Status.Code.FAILED_PRECONDITION, "confirm a rotation");
+        }
+    }
+
     // ---------------------------------------------------------------------------------- helpers
 
     private static ConsulAgent sg() {

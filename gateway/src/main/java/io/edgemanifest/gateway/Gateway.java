@@ -24,10 +24,10 @@ public final class Gateway implements AutoCloseable {
     public Gateway(GatewayConfig config) {
         Objects.requireNonNull(config, "config");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.GATEWAY);
-        HealthServer server = HealthServer.builder(new HealthServer.Config(config.bind(), config.grpcPort())).build();
+        HealthServer server = HealthServer.builder(config.server()).build();
         this.node = new ServingNode(server, config.advertiseHost(), config.advertisePort(),
                 NodeRecord.of(id, NodeKind.GATEWAY, config.version()),
-                PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()));
+                PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()), config.tlsCheckSkipVerify());
     }
 
     public String id() {
@@ -52,13 +52,27 @@ public final class Gateway implements AutoCloseable {
         node.close();
     }
 
-    /** Validated gateway configuration. */
-    public record GatewayConfig(ConsulEndpoint endpoint, java.nio.file.Path stateDir, String bind, int grpcPort,
-                                String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version) {
+    /**
+     * Validated gateway configuration.
+     *
+     * @param server             where to listen, and the TLS certificate if gRPC is served over TLS
+     * @param tlsCheckSkipVerify Consul's TLS probe does not verify the certificate
+     */
+    public record GatewayConfig(ConsulEndpoint endpoint, java.nio.file.Path stateDir, HealthServer.Config server,
+                                String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version,
+                                boolean tlsCheckSkipVerify) {
+
+        /** Plaintext gRPC on {@code bind:grpcPort}. */
+        public GatewayConfig(ConsulEndpoint endpoint, java.nio.file.Path stateDir, String bind, int grpcPort,
+                             String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version) {
+            this(endpoint, stateDir, new HealthServer.Config(bind, grpcPort), advertiseHost, advertisePort,
+                    deregisterAfter, version, false);
+        }
+
         public GatewayConfig {
             Objects.requireNonNull(endpoint, "endpoint");
             Objects.requireNonNull(stateDir, "stateDir");
-            new HealthServer.Config(bind, grpcPort); // validates bind and port
+            Objects.requireNonNull(server, "server");
             if (advertiseHost == null || advertiseHost.isBlank()) {
                 throw new IllegalArgumentException("advertised host must not be empty");
             }

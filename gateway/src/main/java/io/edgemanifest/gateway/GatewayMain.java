@@ -22,8 +22,8 @@ public final class GatewayMain implements Callable<Integer> {
     NodeOptions node;
 
     Gateway.GatewayConfig config() {
-        return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.bind, node.grpcPort,
-                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION);
+        return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.serverConfig(),
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, node.tlsCheckSkipVerify);
     }
 
     @Override

@@ -5,6 +5,6 @@ import io.edgemanifest.testing.RunnableJarContract;
 class RunnableJarIT extends RunnableJarContract {
 
     RunnableJarIT() {
-        super("gateway");
+        super("gateway", "--consul", "{consul}", "--state-dir", "{dir}/gw");
     }
 }

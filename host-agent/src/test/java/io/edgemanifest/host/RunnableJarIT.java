@@ -5,6 +5,6 @@ import io.edgemanifest.testing.RunnableJarContract;
 class RunnableJarIT extends RunnableJarContract {
 
     RunnableJarIT() {
-        super("host-agent");
+        super("host-agent", "--consul", "{consul}", "--state-dir", "{dir}/host");
     }
 }

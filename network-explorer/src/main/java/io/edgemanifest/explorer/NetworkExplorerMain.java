@@ -90,7 +90,7 @@ public final class NetworkExplorerMain implements Callable<Integer> {
     public Integer call() {
         StoreConfig config = storeConfig();
         ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
-        TokenCheck.require(endpoint, tokens.source());
+        TokenCheck.require(endpoint, tokens.source()); // before the store: a bad token must not migrate anything
         DeviceStore store;
         try {
             store = JdbcDeviceStore.open(config);

@@ -5,6 +5,6 @@ import io.edgemanifest.testing.RunnableJarContract;
 class RunnableJarIT extends RunnableJarContract {
 
     RunnableJarIT() {
-        super("network-explorer");
+        super("network-explorer", "--consul", "{consul}", "--data-dir", "{dir}/explorer", "--port", "0");
     }
 }

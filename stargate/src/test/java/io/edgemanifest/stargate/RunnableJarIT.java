@@ -5,6 +5,6 @@ import io.edgemanifest.testing.RunnableJarContract;
 class RunnableJarIT extends RunnableJarContract {
 
     RunnableJarIT() {
-        super("stargate");
+        super("stargate", "--consul", "{consul}", "--datacenter", "jar-acl", "--state-dir", "{dir}/sg");
     }
 }

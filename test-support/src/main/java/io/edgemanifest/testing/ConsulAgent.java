@@ -121,6 +121,28 @@ public final class ConsulAgent implements AutoCloseable {
     }
 
     private volatile String logLevel;
+    private volatile TlsFiles https;
+    private volatile int httpsPort = -1;
+
+    /**
+     * Also serve the HTTP API over TLS with this certificate from the next start (see {@link #httpsUrl()}),
+     * as Consul does with {@code ports.https}, {@code cert_file} and {@code key_file}.
+     */
+    public ConsulAgent withHttps(TlsFiles tls) {
+        this.https = tls;
+        if (httpsPort < 0) {
+            httpsPort = FreePorts.next();
+        }
+        return this;
+    }
+
+    /** Base URL of the HTTPS API, e.g. {@code https://127.0.0.1:18501} (after {@link #withHttps}). */
+    public String httpsUrl() {
+        if (https == null) {
+            throw new IllegalStateException("consul for " + datacenter + " serves no HTTPS: call withHttps first");
+        }
+        return "https://127.0.0.1:" + httpsPort;
+    }
 
     /**
      * The agent's log level from its next start ({@code -dev} defaults to debug, whose per-service
@@ -279,10 +301,15 @@ public final class ConsulAgent implements AutoCloseable {
                   "advertise_addr_wan": "127.0.0.1",
                   "disable_update_check": true,%s
                   "retry_join_wan": [%s],
-                  "retry_interval_wan": "1s",%s
-                  "ports": {"http": %d, "https": -1, "dns": -1, "serf_lan": %d, "serf_wan": %d, "server": %d, "grpc": %d}
+                  "retry_interval_wan": "1s",%s%s
+                  "ports": {"http": %d, "https": %d, "dns": -1, "serf_lan": %d, "serf_wan": %d, "server": %d, "grpc": %d}
                 }
-                """.formatted(logLevel == null ? "" : "\n  \"log_level\": \"" + logLevel + "\",", join, aclJson(), ports.http(), ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
+                """.formatted(logLevel == null ? "" : "\n  \"log_level\": \"" + logLevel + "\",", join, aclJson(), httpsJson(), ports.http(), https == null ? -1 : httpsPort, ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());
+    }
+
+    private String httpsJson() {
+        TlsFiles tls = https;
+        return tls == null ? "" : "\n  \"cert_file\": \"" + tls.cert() + "\", \"key_file\": \"" + tls.key() + "\",";
     }
 
     private String aclJson() {

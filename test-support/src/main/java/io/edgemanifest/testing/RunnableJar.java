@@ -49,10 +49,19 @@ public final class RunnableJar {
 
     /** Runs {@code java -jar <jar> args...} to completion (60 s at most). */
     public Result run(String... args) {
+        return run(java.util.Map.of(), args);
+    }
+
+    /** As {@link #run(String...)}, with these environment variables added (e.g. {@code EDGE_TOKEN}). */
+    public Result run(java.util.Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().remove("EDGE_TOKEN");
+            builder.environment().remove("EDGE_TOKEN_FILE");
+            builder.environment().putAll(env);
+            Process process = builder.start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

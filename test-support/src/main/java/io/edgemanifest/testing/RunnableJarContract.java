@@ -2,7 +2,13 @@ package io.edgemanifest.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every program's self-contained jar must do, whatever the program: print its usage, answer
@@ -11,12 +17,47 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class RunnableJarContract {
 
+    /** A Consul that requires a token (ACLs on, default deny). */
+    @RegisterExtension
+    static final ConsulExtension aclConsul = ConsulExtension.datacentersWithAcls("jar-acl");
+
+    @TempDir
+    Path dir;
+
     private final String module;
     private final RunnableJar jar;
+    private final String[] runArgs;
 
-    protected RunnableJarContract(String module) {
+    /**
+     * @param runArgs the flags that start the program against a Consul: {@code {consul}} and
+     *                {@code {dir}} are replaced by the Consul URL and a fresh directory
+     */
+    protected RunnableJarContract(String module, String... runArgs) {
         this.module = module;
         this.jar = RunnableJar.of(module);
+        this.runArgs = runArgs.clone();
+    }
+
+    private String[] runArgs() {
+        return Arrays.stream(runArgs).map(a -> a.replace("{consul}", aclConsul.agent().httpUrl())
+                .replace("{dir}", dir.toString())).toArray(String[]::new);
+    }
+
+    @Test
+    void withoutATokenAgainstAConsulThatRequiresOneItSaysSoInOneLineAndExitsTwo() {
+        RunnableJar.Result result = jar.run(runArgs());
+        assertThat(result.exitCode()).as(result.output()).isEqualTo(2);
+        assertThat(result.output().strip().lines()).as(result.output()).hasSize(1);
+        assertThat(result.output()).contains("requires an ACL token", "EDGE_TOKEN", "--token-file");
+    }
+
+    @Test
+    void anUnknownTokenIsNamedByItsSourceNeverPrinted() {
+        String token = UUID.randomUUID().toString();
+        RunnableJar.Result result = jar.run(Map.of("EDGE_TOKEN", token), runArgs());
+        assertThat(result.exitCode()).as(result.output()).isEqualTo(2);
+        assertThat(result.output().strip().lines()).as(result.output()).hasSize(1);
+        assertThat(result.output()).contains("does not know the token from EDGE_TOKEN").doesNotContain(token);
     }
 
     @Test

@@ -32,6 +32,18 @@ public final class NodeOptions {
             description = "Address Consul and clients use to reach this node (default: the bind address and bound port).")
     public String advertise;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE", defaultValue = "${env:EDGE_TLS_CERT}",
+            description = "Serve gRPC over TLS with this PEM certificate chain (with --tls-key); Consul's health probe then uses TLS. Env EDGE_TLS_CERT.")
+    public Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", defaultValue = "${env:EDGE_TLS_KEY}",
+            description = "The PEM (PKCS#8) private key of --tls-cert. Env EDGE_TLS_KEY.")
+    public Path tlsKey;
+
+    @Option(names = "--tls-check-skip-verify", defaultValue = "${env:EDGE_TLS_CHECK_SKIP_VERIFY:-false}",
+            description = "Consul's TLS health probe does not verify our certificate (when it is not from a CA in Consul's own ca_file).")
+    public boolean tlsCheckSkipVerify;
+
     @Option(names = "--deregister-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_DEREGISTER_AFTER:-1m}",
             description = "Consul removes the service this long after its check went critical (min 1m). Default: ${DEFAULT-VALUE}")
     public Duration deregisterAfter;
@@ -42,6 +54,11 @@ public final class NodeOptions {
             throw new IllegalArgumentException("--state-dir is required (or EDGE_STATE_DIR)");
         }
         return stateDir;
+    }
+
+    /** Where the gRPC server listens, with TLS when --tls-cert/--tls-key are given. */
+    public io.edgemanifest.core.grpc.HealthServer.Config serverConfig() {
+        return new io.edgemanifest.core.grpc.HealthServer.Config(bind, grpcPort, tlsCert, tlsKey);
     }
 
     public ConsulEndpoint endpoint() {

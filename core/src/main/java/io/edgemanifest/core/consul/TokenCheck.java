@@ -18,7 +18,7 @@ public final class TokenCheck {
 
     private static final Logger log = LoggerFactory.getLogger(TokenCheck.class);
     /** A token just created in the primary reaches a secondary datacenter ~0.1 s later: allow for it. */
-    private static final Duration REPLICATION_GRACE = Duration.ofSeconds(5);
+    private static final Duration REPLICATION_GRACE = Duration.ofSeconds(3);
 
     private TokenCheck() {
     }

@@ -43,8 +43,10 @@ public final class HealthServer implements AutoCloseable {
      *
      * @param host the address to bind, e.g. {@code 127.0.0.1} or {@code 0.0.0.0}
      * @param port the port to bind, or 0 to let the system pick a free one (see {@link #port()})
+     * @param tlsCert PEM certificate chain to serve TLS with, or null for plaintext
+     * @param tlsKey  its PEM (PKCS#8) private key, or null
      */
-    public record Config(String host, int port) {
+    public record Config(String host, int port, java.nio.file.Path tlsCert, java.nio.file.Path tlsKey) {
         public Config {
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException("invalid gRPC host '" + host + "': must not be empty");
@@ -52,6 +54,22 @@ public final class HealthServer implements AutoCloseable {
             if (port < 0 || port > 65_535) {
                 throw new IllegalArgumentException("invalid gRPC port " + port + ": must be 0 (any free port) to 65535");
             }
+            if ((tlsCert == null) != (tlsKey == null)) {
+                throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+            }
+            for (java.nio.file.Path file : new java.nio.file.Path[] {tlsCert, tlsKey}) {
+                if (file != null && !java.nio.file.Files.isReadable(file)) {
+                    throw new IllegalArgumentException("invalid TLS file '" + file + "': not a readable file");
+                }
+            }
+        }
+
+        public Config(String host, int port) {
+            this(host, port, null, null);
+        }
+
+        public boolean tls() {
+            return tlsCert != null;
         }
     }
 
@@ -93,10 +111,22 @@ public final class HealthServer implements AutoCloseable {
         // bind and the end of start() would believe a half-started node. Say NOT_SERVING until then.
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
         NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(config.host(), config.port()))
+                .forAddress(new InetSocketAddress(config.host(), config.port()), credentials(config))
                 .addService(health.getHealthService());
         services.forEach(builder::addService);
         this.server = builder.build();
+    }
+
+    private static io.grpc.ServerCredentials credentials(Config config) {
+        if (!config.tls()) {
+            return io.grpc.InsecureServerCredentials.create();
+        }
+        try {
+            return io.grpc.TlsServerCredentials.create(config.tlsCert().toFile(), config.tlsKey().toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("invalid --tls-cert/--tls-key (" + config.tlsCert() + ", "
+                    + config.tlsKey() + "): " + e.getMessage());
+        }
     }
 
     /** Binds the port, then reports SERVING. */
@@ -111,7 +141,7 @@ public final class HealthServer implements AutoCloseable {
         started = true;
         boundPort = server.getPort();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-        log.info("gRPC server listening on {}:{}, health SERVING", config.host(), boundPort);
+        log.info("gRPC server listening on {}:{}{}, health SERVING", config.host(), boundPort, config.tls() ? " (TLS)" : "");
         return this;
     }
 

@@ -45,9 +45,12 @@ public sealed interface CheckSpec {
     /**
      * Consul itself probes {@code grpc.health.v1.Health/Check} at {@code address} (gateways, stargates).
      *
-     * @param address host:port Consul can reach
+     * @param address       host:port Consul can reach
+     * @param tls           the node serves gRPC over TLS: Consul's probe must speak TLS
+     * @param tlsSkipVerify Consul's probe does not verify our certificate (it is not from a CA that
+     *                      Consul's own {@code ca_file} trusts)
      */
-    record Grpc(String address, Duration interval, Duration timeout) implements CheckSpec {
+    record Grpc(String address, Duration interval, Duration timeout, boolean tls, boolean tlsSkipVerify) implements CheckSpec {
         public Grpc {
             if (address == null || !address.matches("[^\\s:]+:\\d{1,5}")) {
                 throw new IllegalArgumentException("gRPC check address must be host:port: " + address);
@@ -59,8 +62,16 @@ public sealed interface CheckSpec {
             }
         }
 
+        public Grpc(String address, Duration interval, Duration timeout) {
+            this(address, interval, timeout, false, false);
+        }
+
         public static Grpc of(String address) {
             return new Grpc(address, Duration.ofSeconds(5), Duration.ofSeconds(2));
+        }
+
+        public Grpc withTls(boolean useTls, boolean skipVerify) {
+            return new Grpc(address, interval, timeout, useTls, skipVerify);
         }
 
         @Override

@@ -302,7 +302,11 @@ final class ConsulPresence implements Presence {
                     .build();
         }
         CheckSpec.Grpc grpc = (CheckSpec.Grpc) config.check();
-        return ImmutableRegCheck.builder()
+        ImmutableRegCheck.Builder check = ImmutableRegCheck.builder();
+        if (grpc.tls()) {
+            check.grpcUseTls(true).tlsSkipVerify(grpc.tlsSkipVerify());
+        }
+        return check
                 .grpc(grpc.address())
                 .interval(Durations.format(grpc.interval()))
                 .timeout(Durations.format(grpc.timeout()))

@@ -26,6 +26,7 @@ public final class ServingNode implements AutoCloseable {
     private final NodeRecord record;
     private final String advertiseHost;
     private final Integer advertisePort;
+    private final boolean tlsSkipVerify;
     private final ScheduledExecutorService scheduler;
     private Presence presence;
     private boolean closed;
@@ -37,6 +38,13 @@ public final class ServingNode implements AutoCloseable {
      */
     public ServingNode(HealthServer server, String advertiseHost, Integer advertisePort, NodeRecord record,
                        PresenceConfig.Builder presenceConfig) {
+        this(server, advertiseHost, advertisePort, record, presenceConfig, false);
+    }
+
+    /** @param tlsSkipVerify with a TLS server: Consul's probe does not verify its certificate */
+    public ServingNode(HealthServer server, String advertiseHost, Integer advertisePort, NodeRecord record,
+                       PresenceConfig.Builder presenceConfig, boolean tlsSkipVerify) {
+        this.tlsSkipVerify = tlsSkipVerify;
         this.server = Objects.requireNonNull(server, "server");
         this.advertiseHost = Objects.requireNonNull(advertiseHost, "advertiseHost");
         this.advertisePort = advertisePort;
@@ -59,7 +67,8 @@ public final class ServingNode implements AutoCloseable {
         }
         int port = advertisePort != null ? advertisePort : server.port();
         String address = advertiseHost + ":" + port;
-        presence = Presence.create(presenceConfig.build(CheckSpec.Grpc.of(address)),
+        CheckSpec.Grpc check = CheckSpec.Grpc.of(address).withTls(server.config().tls(), tlsSkipVerify);
+        presence = Presence.create(presenceConfig.build(check),
                 record.withAdvertised(advertiseHost, port), scheduler).start();
         log.info("{} serving gRPC health on {}:{}, advertised to Consul as {}", record.id(),
                 server.config().host(), server.port(), address);

@@ -72,11 +72,13 @@ class EnrolmentIT {
 
     private static final String PRIMARY = "enrol-primary";
     private static final String STARGATE_DC = "enrol-sg";
+    /** Another Stargate's datacenter, where hosts may migrate: host tokens must work there too. */
+    private static final String OTHER_DC = "enrol-sg2";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @RegisterExtension
-    static final ConsulExtension consul = ConsulExtension.datacentersWithAcls(PRIMARY, STARGATE_DC);
+    static final ConsulExtension consul = ConsulExtension.datacentersWithAcls(PRIMARY, STARGATE_DC, OTHER_DC);
 
     @TempDir
     static Path dir;
@@ -131,6 +133,12 @@ class EnrolmentIT {
         assertThat(request("PUT", "/v1/kv/" + NodeKind.HOST.keyOf(other), token, "{}")).isEqualTo(403);
         assertThat(registerTtlService(other, token)).isEqualTo(403);
         assertThat(request("PUT", "/v1/kv/enrol/hosts/" + hostId, token, "{}")).isEqualTo(403);
+        // Valid in every Stargate datacenter (a host may migrate), not in the primary (the Explorer's).
+        // (The token reaches the other datacenter by replication, ~0.1 s after the Stargate's answer.)
+        await().atMost(Duration.ofSeconds(5)).until(() ->
+                request(consul.datacenter(OTHER_DC), "PUT", "/v1/kv/" + NodeKind.HOST.keyOf(hostId), token, "{}") == 200);
+        assertThat(request(consul.datacenter(PRIMARY), "PUT", "/v1/kv/" + NodeKind.HOST.keyOf(hostId), token, "{}"))
+                .isEqualTo(403);
         // The record of the enrolment, with the accessor (never the secret).
         String record = sg().get("/v1/kv/" + EnrolmentStore.HOSTS + hostId + "?raw").orElseThrow();
         assertThat(record).contains(hostId).doesNotContain(token);
@@ -293,6 +301,9 @@ class EnrolmentIT {
     void aRevokedHostLosesTokenPolicyServiceAndKeyAndCannotEnrolAgain() {
         String hostId = newHostId();
         ConsulToken token = ConsulToken.of(enrol(joinToken("1h", 1), hostId).getConsulToken());
+        // Present in the Stargate's datacenter, and a stale registration in another one (a migration).
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> registerTtlService(consul.datacenter(OTHER_DC), hostId, token.get()) == 200);
         try (Presence presence = presence(hostId, token)) {
             awaitPresent(hostId);
 
@@ -307,6 +318,10 @@ class EnrolmentIT {
                 assertThat(sg().get("/v1/catalog/service/" + hostId).map(String::strip)).hasValue("[]");
                 assertThat(sg().get("/v1/kv/" + NodeKind.HOST.keyOf(hostId))).isEmpty();
             });
+            assertThat(consul.datacenter(OTHER_DC).get("/v1/catalog/service/" + hostId).map(String::strip)).hasValue("[]");
+            // Recorded as revoked in every datacenter, so no Stargate enrols the ID again.
+            assertThat(consul.datacenter(OTHER_DC).get("/v1/kv/" + EnrolmentStore.HOSTS + hostId + "?raw").orElseThrow())
+                    .contains("revokedAt");
         }
         JoinToken again = joinToken("1h", 1);
         int tokens = aclTokenCount();
@@ -437,13 +452,21 @@ class EnrolmentIT {
     }
 
     private static int registerTtlService(String hostId, String token) {
-        return request("PUT", "/v1/agent/service/register", token, """
+        return registerTtlService(sg(), hostId, token);
+    }
+
+    private static int registerTtlService(ConsulAgent agent, String hostId, String token) {
+        return request(agent, "PUT", "/v1/agent/service/register", token, """
                 {"ID": "%1$s", "Name": "%1$s", "Tags": ["host"], "Check": {"CheckID": "service:%1$s", "TTL": "30s"}}
                 """.formatted(hostId));
     }
 
     private static int request(String method, String path, String token, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(sg().httpUrl() + path))
+        return request(sg(), method, path, token, body);
+    }
+
+    private static int request(ConsulAgent agent, String method, String path, String token, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(agent.httpUrl() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             request.header("X-Consul-Token", token);

@@ -80,6 +80,18 @@ class HostAgentEnrolFlagsTest {
     }
 
     @Test
+    void anUnreachableStargateIsOneLineAndExit1NotABadFlag() throws Exception {
+        Path join = Files.writeString(dir.resolve("join"),
+                "edge1.0123456789abcdef.abcdefghijklmnopqrstuvwxyz." + "ab".repeat(32) + "\n");
+        Run run = run("--state-dir", dir.resolve("state").toString(), "--enrol", "127.0.0.1:1",
+                "--join-token-file", join.toString());
+        assertThat(run.code()).isEqualTo(1);
+        assertThat(run.err().lines()).hasSize(1);
+        assertThat(run.err()).contains("no answer from stargate at 127.0.0.1:1").doesNotContain("abcdefghijklmnopqrstuvwxyz");
+        assertThat(dir.resolve("state").resolve(HostEnrolment.TOKEN_FILE)).doesNotExist();
+    }
+
+    @Test
     void aTooShortRotationIntervalIsRefused() {
         assertRefused(run("--state-dir", dir.resolve("state").toString(), "--rotate-every", "5s"), "--rotate-every", "'5s'");
     }

@@ -69,6 +69,11 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--ceiling", defaultValue = "20s", description = "Duration of each ceiling run. Default: ${DEFAULT-VALUE}")
         Duration ceiling;
 
+        @Option(names = "--acl", defaultValue = "on",
+                description = "Consul ACLs: on (every host with a token of its own, as production runs), off, or compare "
+                        + "(each size without then with ACLs: p99 and Consul CPU as ratios, in scale-acl.jsonl). Default: ${DEFAULT-VALUE}")
+        String acl;
+
         @Override
         public Integer call() throws Exception {
             for (int n : hosts) {
@@ -83,8 +88,9 @@ public final class BenchMain implements Callable<Integer> {
             requirePositive(ttl, "--ttl");
             requirePositive(ceiling, "--ceiling");
             // A load generator of thousands of hosts, not one host: the JVM's defaults, not the launcher's small heap.
+            ScaleBench.Acl mode = ScaleBench.Acl.parse(acl);
             new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling, List.of(),
-                    consulAgents).run();
+                    consulAgents, mode).run();
             return 0;
         }
     }

@@ -35,9 +35,17 @@ final class ConsulClientAgent implements AutoCloseable {
         Files.writeString(config, """
                 {"datacenter": "%s", "node_name": "%s", "data_dir": "%s", "server": false,
                  "bind_addr": "127.0.0.1", "client_addr": "127.0.0.1", "retry_join": ["127.0.0.1:%d"],
-                 "retry_interval": "1s", "log_level": "info", "disable_update_check": true,
+                 "retry_interval": "1s", "log_level": "info", "disable_update_check": true,%s
                  "ports": {"http": %d, "https": -1, "dns": -1, "grpc": -1, "serf_lan": %d, "serf_wan": -1, "server": %d}}
-                """.formatted(server.datacenter(), name, data.resolve("data"), server.ports().serfLan(), http,
+                """.formatted(server.datacenter(), name, data.resolve("data"), server.ports().serfLan(),
+                // A client agent of an ACL datacenter resolves tokens through its servers; its own
+                // (agent) token registers its node. The management token stands in for one here.
+                server.aclsEnabled() ? """
+
+                 "primary_datacenter": "%s",
+                 "acl": {"enabled": true, "default_policy": "deny", "down_policy": "async-cache",
+                         "tokens": {"agent": "%s"}},""".formatted(server.datacenter(), server.masterToken()) : "",
+                http,
                 FreePorts.next(), FreePorts.next()));
         long started = System.nanoTime();
         Process process = Launch.start(dir.resolve("logs").resolve(name + ".log"),

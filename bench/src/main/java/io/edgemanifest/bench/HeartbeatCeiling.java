@@ -41,9 +41,11 @@ final class HeartbeatCeiling {
                     local i = 0
                     request = function()
                       i = (i %% #ids) + 1
-                      return wrk.format("PUT", "/v1/agent/check/pass/" .. ids[i])
+                      return wrk.format("PUT", "/v1/agent/check/pass/" .. ids[i], %s)
                     end
-                    """.formatted(ids.toAbsolutePath()));
+                    """.formatted(ids.toAbsolutePath(),
+                    // In the script, not on wrk's command line (the process list would show it).
+                    Http.token == null ? "nil" : "{[\"X-Consul-Token\"] = \"" + Http.token + "\"}"));
             Process p = new ProcessBuilder("wrk", "-t2", "-c" + connections, "-d" + duration.toSeconds() + "s",
                     "-s", script.toString(), consulUrl).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -65,7 +67,7 @@ final class HeartbeatCeiling {
 
     /** Heartbeats/s through consul-client's {@code passCheck} on one shared client, {@code threads} callers. */
     static double ours(String consulUrl, List<String> checkIds, int threads, Duration duration) {
-        ConsulEndpoint endpoint = ConsulEndpoint.parse(consulUrl, null);
+        ConsulEndpoint endpoint = ConsulEndpoint.parse(consulUrl, Http.token);
         Consul consul = endpoint.sharedClient(Duration.ofSeconds(10), threads + 4);
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();

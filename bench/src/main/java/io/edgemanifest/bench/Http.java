@@ -15,6 +15,8 @@ final class Http {
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** The token every GET carries (the benchmark's management token under ACLs), or null. */
+    static volatile String token;
 
     private Http() {
     }
@@ -25,8 +27,11 @@ final class Http {
 
     static Optional<Answer> get(String url, Duration timeout) {
         try {
-            HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).timeout(timeout).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
+            if (token != null) {
+                request.header("X-Consul-Token", token);
+            }
+            HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
             long index = response.headers().firstValue("X-Consul-Index").map(Long::parseLong).orElse(0L);
             if (response.statusCode() == 404) {
                 return Optional.of(new Answer(JSON.createArrayNode(), index)); // Consul: no such keys

@@ -1,5 +1,6 @@
 package io.edgemanifest.bench;
 
+import io.edgemanifest.core.acl.AclPolicies;
 import io.edgemanifest.testing.ConsulAgent;
 import io.edgemanifest.testing.FreePorts;
 import java.io.IOException;
@@ -32,11 +33,30 @@ final class ScaleBench {
     private final Duration ceilingDuration;
     private final List<String> agentFlags;
     private final int consulAgents;
+    private final Acl acl;
 
-    /** @param consulAgents Consul client agents that carry the hosts (0: the datacenter's server agent itself) */
+    /** Consul ACLs in the benchmark's datacenter: off, on (every host with its own token), or both, compared. */
+    enum Acl {
+        OFF, ON, COMPARE;
+
+        static Acl parse(String text) {
+            for (Acl mode : values()) {
+                if (mode.name().equalsIgnoreCase(text)) {
+                    return mode;
+                }
+            }
+            throw new IllegalArgumentException("invalid --acl '" + text + "' (on, off or compare)");
+        }
+    }
+
+    /**
+     * @param consulAgents Consul client agents that carry the hosts (0: the datacenter's server agent itself)
+     * @param acl          whether the datacenter runs with ACLs (each host with a token of its own policy)
+     */
     ScaleBench(Path root, Path work, Path results, List<Integer> sizes, Duration window, Duration ttl,
-               Duration ceilingDuration, List<String> agentFlags, int consulAgents) {
+               Duration ceilingDuration, List<String> agentFlags, int consulAgents, Acl acl) {
         this.consulAgents = consulAgents;
+        this.acl = acl;
         this.root = root;
         this.work = work;
         this.results = results;
@@ -50,26 +70,81 @@ final class ScaleBench {
     List<Map<String, Object>> run() throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int n : sizes) {
-            Map<String, Object> row = runOne(n);
+            if (acl == Acl.COMPARE) {
+                Map<String, Object> off = runOne(n, false);
+                Map<String, Object> on = runOne(n, true);
+                Map<String, Object> ratio = new LinkedHashMap<>();
+                ratio.put("hosts", n);
+                ratio.put("consulAgents", on.get("consulAgents"));
+                ratio.put("ttlS", ttl.toSeconds());
+                ratio.put("windowS", window.toSeconds());
+                ratio.put("p99MsOff", off.get("p99Ms"));
+                ratio.put("p99MsOn", on.get("p99Ms"));
+                ratio.put("p99Ratio", Results.round(number(on, "p99Ms") / number(off, "p99Ms"), 2));
+                ratio.put("consulCpuPctOff", off.get("consulCpuPct"));
+                ratio.put("consulCpuPctOn", on.get("consulCpuPct"));
+                ratio.put("consulCpuRatio", Results.round(number(on, "consulCpuPct") / number(off, "consulCpuPct"), 2));
+                ratio.put("heartbeatsPerSOff", off.get("heartbeatsPerS"));
+                ratio.put("heartbeatsPerSOn", on.get("heartbeatsPerS"));
+                ratio.put("falseExpiriesOn", on.get("falseExpiries"));
+                Results.append(results.resolve("scale-acl.jsonl"), "scale-acl", ratio);
+                System.out.print(Results.table(List.of(off, on)));
+                System.out.print(Results.table(List.of(ratio)));
+                rows.add(on);
+                continue;
+            }
+            Map<String, Object> row = runOne(n, acl == Acl.ON);
             rows.add(row);
             Results.append(results.resolve(consulAgents == 0 ? "scale.jsonl" : "scale-agents.jsonl"), "scale", row);
             System.out.print(Results.table(List.of(row)));
         }
         System.out.println();
         System.out.print(Results.table(rows));
-        chart(rows);
+        if (acl != Acl.COMPARE) {
+            chart(rows);
+        }
         return rows;
     }
 
-    private Map<String, Object> runOne(int n) throws IOException {
-        Path dir = work.resolve("scale-" + n + (consulAgents == 0 ? "" : "-agents-" + consulAgents));
+    private static double number(Map<String, Object> row, String key) {
+        Object value = row.get(key);
+        return value instanceof Number number ? number.doubleValue() : Double.NaN;
+    }
+
+    /**
+     * Under ACLs every simulated host has its own ID and token, as an enrolled host does: made here
+     * ahead (one policy and token each, by the management token) and left in each virtual host's
+     * state dir, where the host-agent finds a stored token.
+     */
+    private static void provisionHostTokens(ConsulAgent consul, Path hostsDir, int n) throws IOException {
+        long started = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            Path dir = Files.createDirectories(hostsDir.resolve("sim-" + i));
+            String id = "host-" + java.util.UUID.randomUUID();
+            Files.writeString(dir.resolve("node-id"), id + "\n");
+            AclPolicies.PolicySpec policy = AclPolicies.host(id, List.of(consul.datacenter()));
+            String token = consul.createToken(policy.name(), policy.rules(), policy.datacenters());
+            Path file = dir.resolve("consul-token");
+            Files.writeString(file, token + "\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        System.err.printf("bench scale: %d host tokens made in %.1f s%n", n, (System.nanoTime() - started) / 1e9);
+    }
+
+    private Map<String, Object> runOne(int n, boolean acls) throws IOException {
+        Path dir = work.resolve("scale-" + n + (consulAgents == 0 ? "" : "-agents-" + consulAgents) + (acls ? "-acl" : ""));
         Launch.deleteTree(dir);
         Files.createDirectories(dir);
         String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
-        System.err.printf("bench scale: %d hosts, TTL %d s, window %d s, %s%n", n, ttl.toSeconds(), window.toSeconds(),
-                consulAgents == 0 ? "on the server agent" : "spread over " + consulAgents + " client agents");
+        System.err.printf("bench scale: %d hosts, TTL %d s, window %d s, %s, ACLs %s%n", n, ttl.toSeconds(), window.toSeconds(),
+                consulAgents == 0 ? "on the server agent" : "spread over " + consulAgents + " client agents", acls ? "on" : "off");
         List<ConsulClientAgent> clients = new ArrayList<>();
-        try (ConsulAgent consul = ConsulAgent.create("bench").withLogLevel("info").start()) {
+        ConsulAgent created = acls ? ConsulAgent.createWithAcls("bench") : ConsulAgent.create("bench");
+        try (ConsulAgent consul = created.withLogLevel("info").start()) {
+            Http.token = consul.masterToken();
+            if (acls) {
+                provisionHostTokens(consul, dir.resolve("hosts"), n);
+            }
             for (int a = 0; a < consulAgents; a++) {
                 ConsulClientAgent client = ConsulClientAgent.start(consul, "agent-" + (a + 1), dir);
                 clients.add(client);
@@ -157,6 +232,7 @@ final class ScaleBench {
 
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("hosts", n);
+            row.put("acl", acls);
             row.put("consulAgents", consulAgents == 0 ? "server" : consulAgents + " clients");
             row.put("ttlS", ttl.toSeconds());
             row.put("windowS", window.toSeconds());
@@ -181,6 +257,7 @@ final class ScaleBench {
             row.put("ourShareOfRaw", Results.round(ours / raw, 2));
             return row;
         } finally {
+            Http.token = null;
             Launch.restoreLogDir(previousLogDir);
             clients.forEach(ConsulClientAgent::close);
             Launch.killAll();

@@ -34,12 +34,25 @@ class BenchIT {
         assertThat(code).isZero();
         JsonNode row = onlyRow("scale.jsonl");
         assertThat(row.path("hosts").asInt()).isEqualTo(30);
+        assertThat(row.path("acl").asBoolean()).isTrue(); // benchmarks run as production does: ACLs on
         assertThat(row.path("registrationS").asDouble()).isPositive();
         assertThat(row.path("heartbeatsPerS").asDouble()).isPositive();
         assertThat(row.path("p99Ms").asDouble()).isPositive();
         assertThat(row.path("falseExpiries").asLong()).isZero();
         assertThat(row.path("ourPathPerS").asDouble()).isPositive();
         assertThat(results.resolve("scale-latency.png")).isNotEmptyFile();
+    }
+
+    @Test
+    void scaleComparesHeartbeatsAndConsulCpuWithAndWithoutAcls() throws Exception {
+        int code = Cli.run(new BenchMain(), "--root", ROOT.toString(), "--results", results.toString(),
+                "scale", "--hosts", "10", "--window", "3s", "--ttl", "3s", "--ceiling", "1s", "--acl", "compare");
+        assertThat(code).isZero();
+        JsonNode row = onlyRow("scale-acl.jsonl");
+        assertThat(row.path("hosts").asInt()).isEqualTo(10);
+        assertThat(row.path("p99Ratio").asDouble()).isPositive();
+        assertThat(row.path("consulCpuRatio").asDouble()).isPositive();
+        assertThat(row.path("falseExpiriesOn").asLong()).isZero();
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.edgemanifest.host;
 
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.ConsulToken;
 import io.edgemanifest.core.consul.PassingServiceWatch;
+import java.nio.file.Path;
 import io.edgemanifest.core.node.NodeKind;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
     private static final Logger log = LoggerFactory.getLogger(SimulatedHosts.class);
 
     private final HostAgentConfig base;
+    private final TokenSource tokens;
     private final int count;
     private final Duration churn;
     private final int threads;
@@ -47,8 +50,27 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         return t;
     });
 
+    /**
+     * Where virtual host {@code i} (state under {@code stateDir}) gets its Consul token: under ACLs
+     * each has its own, as real hosts do (stored by an earlier enrolment, or enrolled now).
+     */
+    @FunctionalInterface
+    interface TokenSource {
+        ConsulToken tokenFor(int index, Path stateDir);
+
+        /** Every virtual host uses the base config's token (a Consul without ACLs, or a test). */
+        static TokenSource shared() {
+            return (i, dir) -> null;
+        }
+    }
+
     SimulatedHosts(HostAgentConfig base, int count, Duration churn) {
+        this(base, count, churn, TokenSource.shared());
+    }
+
+    SimulatedHosts(HostAgentConfig base, int count, Duration churn, TokenSource tokens) {
         this.base = base;
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.count = count;
         this.churn = churn;
         // A tick is one short request in the steady state: a few threads carry thousands of hosts.
@@ -76,8 +98,20 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         return new HostAgent(config, scheduler, this);
     }
 
+    private final Map<Integer, ConsulToken> tokenOf = new ConcurrentHashMap<>();
+
     private HostAgentConfig configOf(int i, List<List<ConsulEndpoint>> datacenters) {
-        return new HostAgentConfig(datacenters, base.stateDir().resolve("sim-" + i), base.check(),
+        Path dir = base.stateDir().resolve("sim-" + i);
+        ConsulToken token = tokenOf.computeIfAbsent(i, k -> {
+            ConsulToken own = tokens.tokenFor(k, dir);
+            return own != null ? own : datacenters.get(0).get(0).token();
+        });
+        // The same agents, with this host's own token (endpoints compare by address: clients and
+        // gateway watches stay shared per agent, each request carries its host's token).
+        List<List<ConsulEndpoint>> own = datacenters.stream()
+                .map(group -> group.stream().map(e -> new ConsulEndpoint(e.url(), token, e.caFile())).toList())
+                .toList();
+        return new HostAgentConfig(own, dir, base.check(),
                 base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version());
     }
 

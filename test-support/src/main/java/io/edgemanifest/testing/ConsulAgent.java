@@ -108,6 +108,12 @@ public final class ConsulAgent implements AutoCloseable {
         return new ConsulAgent(datacenter, ConsulBinary.locate(), defaultLogDir(), List::of);
     }
 
+    /** A single stand-alone datacenter with ACLs on (default deny), its own primary. */
+    public static ConsulAgent createWithAcls(String datacenter) {
+        return new ConsulAgent(datacenter, ConsulBinary.locate(), defaultLogDir(), List::of,
+                new Acl(datacenter, java.util.UUID.randomUUID().toString()));
+    }
+
     static Path defaultLogDir() {
         String configured = System.getProperty("edge.test.logDir");
         return configured != null ? Paths.get(configured) : Paths.get("target", "consul-logs");

@@ -228,6 +228,20 @@ public final class AclAdmin implements AutoCloseable {
         return createToken("Edge Manifest host " + hostId + " (rotated)", List.of(policy), false);
     }
 
+    /**
+     * Deletes the policy named {@code name} if no token carries it (undoing a half-done enrolment, so
+     * the host can try again); returns whether it was deleted.
+     */
+    public boolean deletePolicyIfUnused(String name) {
+        Optional<ExistingPolicy> policy = readPolicy(name);
+        if (policy.isEmpty() || !tokensWithPolicy(name).isEmpty()) {
+            return false;
+        }
+        acl().deletePolicy(policy.get().id());
+        log.info("ACL policy {} deleted (no token carries it)", name);
+        return true;
+    }
+
     /** Whether {@code hostId} holds a credential (its policy exists): enrolled through any Stargate. */
     public boolean hostEnrolled(String hostId) {
         requireHostId(hostId);

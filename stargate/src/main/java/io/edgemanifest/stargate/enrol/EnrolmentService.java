@@ -223,6 +223,8 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
 
     private void release(String hostId, String tokenId) {
         try {
+            // A policy left without a token would make the retry look like an enrolled ID.
+            acl.deletePolicyIfUnused(AclPolicies.hostPolicyName(hostId));
             store.deleteHost(hostId);
             for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
                 Optional<Versioned<JoinTokenRecord>> current = store.joinToken(tokenId);

@@ -123,8 +123,9 @@ public final class HostAgentMain implements Callable<Integer> {
 
     /** Where the token comes from, for messages (never the token itself). */
     private String tokenSource() {
-        return tokens.token().isPresent() || HostEnrolment.storedToken(stateDir).isEmpty() ? tokens.source()
-                : HostEnrolment.tokenFile(stateDir).toString();
+        Path own = simulate > 0 ? SimulatedHosts.stateDirOf(stateDir, 0) : stateDir;
+        return tokens.token().isPresent() || HostEnrolment.storedToken(own).isEmpty() ? tokens.source()
+                : HostEnrolment.tokenFile(own).toString();
     }
 
     HostAgentConfig config() {
@@ -170,13 +171,20 @@ public final class HostAgentMain implements Callable<Integer> {
                 throw new IllegalArgumentException("--enrol and --token-file/EDGE_TOKEN exclude each other: "
                         + "an enrolling host gets its token from its Stargate");
             }
-            if (simulate != 0) {
-                throw new IllegalArgumentException("--enrol and --simulate exclude each other");
-            }
             HostPort stargate = HostPort.parse(enrol.strip(), "--enrol");
-            String hostId = NodeIdentity.loadOrCreate(stateDir, NodeKind.HOST);
             try {
-                token = ConsulToken.of(HostEnrolment.loadOrEnrol(stateDir, hostId, stargate, joinTokenFile));
+                if (simulate > 0) {
+                    // Every virtual host enrols for a token of its own (the join token needs --uses N),
+                    // as N real hosts would; later starts reuse what each stored.
+                    for (int i = 0; i < simulate; i++) {
+                        Path dir = SimulatedHosts.stateDirOf(stateDir, i);
+                        HostEnrolment.loadOrEnrol(dir, NodeIdentity.loadOrCreate(dir, NodeKind.HOST), stargate, joinTokenFile);
+                    }
+                    token = ConsulToken.none();
+                } else {
+                    String hostId = NodeIdentity.loadOrCreate(stateDir, NodeKind.HOST);
+                    token = ConsulToken.of(HostEnrolment.loadOrEnrol(stateDir, hostId, stargate, joinTokenFile));
+                }
             } catch (EnrolmentException e) {
                 // Not bad input (exit 2): the Stargate did not answer or failed; a supervisor may retry.
                 spec.commandLine().getErr().println(spec.name() + ": " + e.getMessage());
@@ -189,6 +197,10 @@ public final class HostAgentMain implements Callable<Integer> {
             }
             token = token();
             enrolled = !tokens.token().isPresent() && token.isPresent();
+        }
+        if (simulate > 0 && !token.isPresent()) {
+            // Virtual hosts hold their own tokens: check the first one's.
+            token = ConsulToken.of(HostEnrolment.storedToken(SimulatedHosts.stateDirOf(stateDir, 0)).orElse(null));
         }
         HostAgentConfig config = config(token);
         requireUsableToken(config);
@@ -207,7 +219,9 @@ public final class HostAgentMain implements Callable<Integer> {
         AutoCloseable component;
         String name;
         if (simulate > 0) {
-            component = new SimulatedHosts(config, simulate, churn).start();
+            // Each virtual host with the token stored in its own state dir (enrolled, or provisioned).
+            SimulatedHosts.TokenSource own = (i, dir) -> HostEnrolment.storedToken(dir).map(ConsulToken::of).orElse(null);
+            component = new SimulatedHosts(config, simulate, churn, own).start();
             name = "host-agent --simulate " + simulate;
         } else {
             HostAgent agent = new HostAgent(config).start();

@@ -100,8 +100,13 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
 
     private final Map<Integer, ConsulToken> tokenOf = new ConcurrentHashMap<>();
 
+    /** Where virtual host {@code i} keeps its ID (and, under ACLs, its token). */
+    static Path stateDirOf(Path stateDir, int i) {
+        return stateDir.resolve("sim-" + i);
+    }
+
     private HostAgentConfig configOf(int i, List<List<ConsulEndpoint>> datacenters) {
-        Path dir = base.stateDir().resolve("sim-" + i);
+        Path dir = stateDirOf(base.stateDir(), i);
         ConsulToken token = tokenOf.computeIfAbsent(i, k -> {
             ConsulToken own = tokens.tokenFor(k, dir);
             return own != null ? own : datacenters.get(0).get(0).token();

@@ -47,12 +47,12 @@ public final class Stargate implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.STARGATE);
         this.status = new ConsulStatusSource(config.endpoint());
-        HealthServer server = HealthServer.builder(new HealthServer.Config(config.bind(), config.grpcPort()))
+        HealthServer server = HealthServer.builder(config.server())
                 .addService(new StargateStatusService(id, status))
                 .build();
         this.node = new ServingNode(server, config.advertiseHost(), config.advertisePort(),
                 NodeRecord.of(id, NodeKind.STARGATE, config.version()),
-                PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()));
+                PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()), config.tlsCheckSkipVerify());
         this.enrolClient = config.endpoint().client();
         this.acl = new AclAdmin(config.endpoint(), enrolClient);
         this.primaryDatacenter = config.primaryDatacenter();
@@ -174,10 +174,30 @@ public final class Stargate implements AutoCloseable {
      *
      * @param enrolPort          the TLS enrolment port (0: any free port)
      * @param primaryDatacenter  the primary datacenter, or null to ask the Consul agent
+     * @param tls                the certificate and key to serve the main gRPC port over TLS, or null
+     * @param tlsCheckSkipVerify Consul's TLS probe does not verify that certificate
      */
     public record StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
                                  String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version,
-                                 int enrolPort, String primaryDatacenter) {
+                                 int enrolPort, String primaryDatacenter, TlsFiles tls, boolean tlsCheckSkipVerify) {
+
+        /** Certificate and key files of a TLS server. */
+        public record TlsFiles(Path cert, Path key) {
+        }
+
+        /** Plaintext main gRPC port. */
+        public StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
+                              String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version,
+                              int enrolPort, String primaryDatacenter) {
+            this(endpoint, datacenter, stateDir, bind, grpcPort, advertiseHost, advertisePort, deregisterAfter, version,
+                    enrolPort, primaryDatacenter, null, false);
+        }
+
+        /** Where the main gRPC port listens, over TLS when configured. */
+        public HealthServer.Config server() {
+            return tls == null ? new HealthServer.Config(bind, grpcPort)
+                    : new HealthServer.Config(bind, grpcPort, tls.cert(), tls.key());
+        }
 
         /** Enrolment on any free port, primary datacenter asked from Consul. */
         public StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
@@ -192,7 +212,8 @@ public final class Stargate implements AutoCloseable {
             if (datacenter == null || !datacenter.matches("[a-zA-Z0-9_-]{1,64}")) {
                 throw new IllegalArgumentException("invalid --datacenter '" + datacenter + "'");
             }
-            new HealthServer.Config(bind, grpcPort); // validates bind and port
+            // Validates bind, port and the TLS files.
+            new HealthServer.Config(bind, grpcPort, tls == null ? null : tls.cert(), tls == null ? null : tls.key());
             if (advertiseHost == null || advertiseHost.isBlank()) {
                 throw new IllegalArgumentException("advertised host must not be empty");
             }

@@ -38,8 +38,14 @@ public final class StargateMain implements Callable<Integer> {
         if (datacenter == null || datacenter.isBlank()) {
             throw new IllegalArgumentException("--datacenter is required (or EDGE_DATACENTER)");
         }
+        if ((node.tlsCert == null) != (node.tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        Stargate.StargateConfig.TlsFiles tls = node.tlsCert == null ? null
+                : new Stargate.StargateConfig.TlsFiles(node.tlsCert, node.tlsKey);
         return new Stargate.StargateConfig(node.endpoint(), datacenter, node.stateDir(), node.bind, node.grpcPort,
-                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, enrolPort, primaryDatacenter);
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, enrolPort, primaryDatacenter,
+                tls, node.tlsCheckSkipVerify);
     }
 
     @Override

@@ -72,6 +72,21 @@ public final class StatusCommand implements Callable<Integer> {
             description = "The Stargate's gRPC address, e.g. 127.0.0.1:7400.")
     private String address;
 
+    @Option(names = "--ca-file", paramLabel = "FILE",
+            description = "The Stargate serves gRPC over TLS (--tls-cert): trust this PEM certificate authority.")
+    private java.nio.file.Path caFile;
+
+    private io.grpc.ChannelCredentials credentials() {
+        if (caFile == null) {
+            return InsecureChannelCredentials.create();
+        }
+        try {
+            return io.grpc.TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("invalid --ca-file '" + caFile + "': " + e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         // Parsed here rather than by a picocli converter so the message is ours, and Cli maps
@@ -79,8 +94,7 @@ public final class StatusCommand implements Callable<Integer> {
         Address target = Address.parse(address);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(),
-                InsecureChannelCredentials.create()).build();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials()).build();
         try {
             StatusReply reply = StargateGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)

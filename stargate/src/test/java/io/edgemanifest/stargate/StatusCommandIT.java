@@ -31,6 +31,25 @@ class StatusCommandIT {
     }
 
     @Test
+    void aStargateServingTlsAnswersOnlyAClientTrustingItsCertificate(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        io.edgemanifest.testing.TlsFiles tls = io.edgemanifest.testing.TlsFiles.selfSigned(dir, "stargate");
+        StatusSource fixed = () -> new StatusSnapshot("sg-tls", 1, 1, 2);
+        try (HealthServer server = HealthServer.builder(new HealthServer.Config("127.0.0.1", 0, tls.cert(), tls.key()))
+                .addService(new StargateStatusService("stargate-tls-1", fixed)).build().start()) {
+            String address = "127.0.0.1:" + server.port();
+
+            RunnableJar.Result trusting = jar.run("status", "--address", address, "--ca-file", tls.cert().toString());
+            RunnableJar.Result plain = jar.run("status", "--address", address);
+
+            assertThat(trusting.exitCode()).as(trusting.output()).isZero();
+            assertThat(trusting.output().lines()).contains("datacenter: sg-tls");
+            assertThat(plain.exitCode()).isEqualTo(1);
+            assertThat(plain.output().strip().lines()).hasSize(1);
+        }
+    }
+
+    @Test
     void aMalformedAddressIsOneLineNamingItWithExitCodeTwo() {
         RunnableJar.Result result = jar.run("status", "--address", "127.0.0.1:notaport");
 

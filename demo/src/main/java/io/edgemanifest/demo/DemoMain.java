@@ -1,7 +1,11 @@
 package io.edgemanifest.demo;
 
 import io.edgemanifest.core.cli.Cli;
+import io.edgemanifest.core.acl.AclAdmin;
+import io.edgemanifest.core.acl.AclPolicies;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.consul.ConsulToken;
 import io.edgemanifest.testing.ConsulAgent;
 import io.edgemanifest.testing.ConsulDatacenters;
 import io.edgemanifest.testing.FreePorts;
@@ -100,7 +104,7 @@ public final class DemoMain implements Callable<Integer> {
             return jar;
         }
 
-        private void run(String name, String module, String... args) {
+        private Process run(String name, String module, String... args) {
             List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar(module).toString()));
             command.addAll(List.of(args));
@@ -111,55 +115,155 @@ public final class DemoMain implements Callable<Integer> {
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
                 processes.add(p);
                 System.out.printf("  %-28s pid %-7d log %s%n", name, p.pid(), log);
+                return p;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
 
+        /** Runs a command of a jar to completion; its output (never a secret: see below) goes to its log. */
+        private String runToEnd(String name, String module, String... args) {
+            List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-jar", jar(module).toString()));
+            command.addAll(List.of(args));
+            try {
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    throw new IllegalStateException(name + " failed: " + output.strip());
+                }
+                return output;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private static String javaBinary() {
+            return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        }
+
+        /** Writes a secret to an owner-only file: programs read tokens from files, never from arguments. */
+        private Path secret(String name, String value) {
+            try {
+                Path dir = work.resolve("secrets");
+                if (!Files.isDirectory(dir)) {
+                    Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                }
+                Path file = dir.resolve(name);
+                Files.writeString(file, value + "\n");
+                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                return file;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private Path roleToken(AclAdmin acl, AclPolicies.Role role, String who) {
+            String token = acl.createToken("demo " + who, AclPolicies.policyNames(role), false).secretId();
+            return secret(who.replace(' ', '-').replace("#", "") + ".token", token);
+        }
+
+        /** Waits for a file a starting process writes (e.g. a Stargate's enrolment address). */
+        private void awaitFile(Path file, Process owner, String what) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.isRegularFile(file)) {
+                if (!owner.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException(what + " did not start: see " + work.resolve("logs"));
+                }
+                try {
+                    Thread.sleep(100); // polling a file another process writes: nothing to wait on
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+
         void start() {
             List<String> names = new ArrayList<>(List.of(NAMES).subList(0, stargates));
-            List<String> all = new ArrayList<>(names);
-            all.add("explorer");
-            System.out.println("demo: starting Consul datacenters " + all + " (WAN-joined) ...");
-            datacenters = ConsulDatacenters.start(all.toArray(String[]::new));
+            System.out.println("demo: starting Consul datacenters explorer (ACL primary) and " + names
+                    + " (WAN-joined, ACLs on, default deny) ...");
+            datacenters = ConsulDatacenters.startWithAcls("explorer", names.toArray(String[]::new));
             for (ConsulAgent agent : datacenters.all()) {
                 System.out.printf("  consul %-21s %s%n", agent.datacenter(), agent.httpUrl());
             }
-            System.out.println("demo: starting nodes ...");
+            String explorerUrl = datacenters.get("explorer").httpUrl();
+            Path operator = secret("operator.token", datacenters.get("explorer").masterToken());
+            System.out.println("demo: ACL policies (stargate acl init) and one token per node ...");
+            runToEnd("stargate acl init", "stargate", "acl", "init", "--consul", explorerUrl,
+                    "--primary-datacenter", "explorer", "--token-file", operator.toString());
             List<String> urls = names.stream().map(n -> datacenters.get(n).httpUrl()).toList();
-            for (int i = 0; i < names.size(); i++) {
-                String dc = names.get(i);
-                String url = urls.get(i);
-                run("stargate " + dc, "stargate", "--consul", url, "--datacenter", dc, "--state-dir",
-                        work.resolve("stargate-" + dc).toString(), "--grpc-port", Integer.toString(FreePorts.next()));
-                for (int g = 0; g < gateways; g++) {
-                    run("gateway " + dc + " #" + (g + 1), "gateway", "--consul", url, "--state-dir",
-                            work.resolve("gateway-" + dc + "-" + g).toString(), "--grpc-port", Integer.toString(FreePorts.next()));
+            System.out.println("  operator token in " + operator + " (management: keep it safe)");
+            try (AclAdmin acl = new AclAdmin(ConsulEndpoint.parse(explorerUrl, ConsulToken.of(
+                    datacenters.get("explorer").masterToken()), null))) {
+                System.out.println("demo: starting nodes ...");
+                List<Path> stargateDirs = new ArrayList<>();
+                List<Process> stargateProcesses = new ArrayList<>();
+                for (int i = 0; i < names.size(); i++) {
+                    String dc = names.get(i);
+                    String url = urls.get(i);
+                    Path state = work.resolve("stargate-" + dc);
+                    stargateDirs.add(state);
+                    stargateProcesses.add(run("stargate " + dc, "stargate", "--consul", url, "--datacenter", dc,
+                            "--state-dir", state.toString(), "--grpc-port", Integer.toString(FreePorts.next()),
+                            "--enrol-port", Integer.toString(FreePorts.next()), "--primary-datacenter", "explorer",
+                            "--token-file", roleToken(acl, AclPolicies.Role.STARGATE, "stargate " + dc).toString()));
+                    for (int g = 0; g < gateways; g++) {
+                        run("gateway " + dc + " #" + (g + 1), "gateway", "--consul", url, "--state-dir",
+                                work.resolve("gateway-" + dc + "-" + g).toString(), "--grpc-port", Integer.toString(FreePorts.next()),
+                                "--token-file", roleToken(acl, AclPolicies.Role.GATEWAY, "gateway " + dc + " " + (g + 1)).toString());
+                    }
                 }
-                int share = hosts / names.size() + (i < hosts % names.size() ? 1 : 0);
-                if (share > 0) {
+                for (int i = 0; i < names.size(); i++) {
+                    String dc = names.get(i);
+                    int share = hosts / names.size() + (i < hosts % names.size() ? 1 : 0);
+                    if (share == 0) {
+                        continue;
+                    }
+                    // Enrolment as a node operator does it: the Stargate operator makes a join token,
+                    // the host enrols with it (here each virtual host, so N uses).
+                    Path state = stargateDirs.get(i);
+                    awaitFile(state.resolve("enrol-address"), stargateProcesses.get(i), "stargate " + dc);
+                    String created = runToEnd("stargate enrol-token create", "stargate", "enrol-token", "create",
+                            "--state-dir", state.toString(), "--uses", Integer.toString(share), "--ttl", "10m");
+                    String joinToken = created.strip().lines().reduce((a, b) -> b).orElseThrow();
+                    Path joinFile = secret("join-" + dc + ".token", joinToken);
+                    String enrolAddress;
+                    try {
+                        enrolAddress = Files.readString(state.resolve("enrol-address")).strip();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
                     // Preferred datacenter first, the others as migration targets.
                     List<String> order = new ArrayList<>(urls.subList(i, urls.size()));
                     order.addAll(urls.subList(0, i));
                     List<String> args = new ArrayList<>(List.of("--consul", String.join(",", order), "--state-dir",
                             work.resolve("hosts-" + dc).toString(), "--simulate", Integer.toString(share), "--ttl", "15s",
-                            "--location", CITIES[i % CITIES.length], "--label", "demo=true"));
+                            "--location", CITIES[i % CITIES.length], "--label", "demo=true",
+                            "--enrol", enrolAddress, "--join-token-file", joinFile.toString()));
                     if (churn) {
                         args.addAll(List.of("--churn", "5s"));
                     }
                     run("hosts " + dc + " (" + share + ")", "host-agent", args.toArray(String[]::new));
                 }
+                List<String> replicateArgs = new ArrayList<>(List.of("--consul", explorerUrl, "--metrics", "127.0.0.1:0",
+                        "--token-file", roleToken(acl, AclPolicies.Role.REPLICATE, "replicate").toString()));
+                for (int i = 0; i < names.size(); i++) {
+                    replicateArgs.addAll(List.of("--source", names.get(i) + "=" + urls.get(i)));
+                }
+                run("replicate", "replicate", replicateArgs.toArray(String[]::new));
+                Path data = dataDir != null ? dataDir : work.resolve("explorer-data");
+                run("network-explorer", "network-explorer", "--consul", explorerUrl, "--port", Integer.toString(port),
+                        "--data-dir", data.toString(),
+                        "--token-file", roleToken(acl, AclPolicies.Role.EXPLORER, "network-explorer").toString());
             }
-            String explorerUrl = datacenters.get("explorer").httpUrl();
-            List<String> replicateArgs = new ArrayList<>(List.of("--consul", explorerUrl, "--metrics", "127.0.0.1:0"));
-            for (int i = 0; i < names.size(); i++) {
-                replicateArgs.addAll(List.of("--source", names.get(i) + "=" + urls.get(i)));
-            }
-            run("replicate", "replicate", replicateArgs.toArray(String[]::new));
-            Path data = dataDir != null ? dataDir : work.resolve("explorer-data");
-            run("network-explorer", "network-explorer", "--consul", explorerUrl, "--port", Integer.toString(port),
-                    "--data-dir", data.toString());
             System.out.println();
+            System.out.println("demo: every node runs with its own Consul token (files under " + work.resolve("secrets")
+                    + "), hosts enrolled through their Stargate");
             System.out.println("demo: Network Explorer at http://127.0.0.1:" + port + "/   (Ctrl-C stops everything)");
             System.out.flush();
         }

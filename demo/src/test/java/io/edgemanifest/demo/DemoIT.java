@@ -36,6 +36,14 @@ class DemoIT {
         return r.statusCode() == 200 ? r.body() : "";
     }
 
+    private static String read(Path file) {
+        try {
+            return Files.readString(file).replace('\0', ' ').strip();
+        } catch (java.io.IOException e) {
+            return ""; // a process that ended meanwhile
+        }
+    }
+
     @Test
     void theWholeNetworkComesUpInTheExplorerAndStoppingLeavesNothingRunning() throws Exception {
         int port = FreePorts.next();
@@ -59,6 +67,27 @@ class DemoIT {
         String someHost = hosts.replaceAll("(?s).*?\"id\":\"(host-[^\"]+)\".*", "$1");
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(get(port, "/api/nodes/" + someHost)).contains("\"kind\":\"gateway\"", "\"kind\":\"stargate\""));
+
+        // Every node ran with a token of its own, and no token shows in a log or the process list.
+        String demoLog = Files.readString(log);
+        Path secrets = Path.of(demoLog.replaceAll("(?s).*files under (\\S+)\\).*", "$1"));
+        List<String> tokens;
+        try (var files = Files.list(secrets)) {
+            tokens = files.filter(f -> f.toString().endsWith(".token")).map(DemoIT::read).toList();
+        }
+        assertThat(tokens).hasSizeGreaterThanOrEqualTo(1 + 2 + 2 + 2 + 2); // operator, stargates, gateways, joins, roles
+        List<String> texts = new java.util.ArrayList<>(List.of(demoLog));
+        try (var logs = Files.list(secrets.getParent().resolve("logs"))) {
+            logs.forEach(f -> texts.add(read(f)));
+        }
+        demo.descendants().forEach(p -> texts.add(read(Path.of("/proc", Long.toString(p.pid()), "cmdline"))));
+        for (String token : tokens) {
+            assertThat(texts).allSatisfy(text -> assertThat(text).doesNotContain(token));
+        }
+        try (var hostDirs = Files.list(secrets.getParent())) {
+            assertThat(hostDirs.filter(d -> d.getFileName().toString().startsWith("hosts-")).toList())
+                    .allSatisfy(d -> assertThat(d.resolve("sim-0").resolve("consul-token")).isRegularFile());
+        }
 
         // A second demo while this one runs says so.
         Process second = new ProcessBuilder(RunnableJar.javaBinary(), "-jar", RunnableJar.of("demo").path().toString(),

@@ -3,6 +3,7 @@ package io.edgemanifest.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.edgemanifest.core.acl.AclPolicies;
 import io.edgemanifest.core.node.NodeKind;
 import io.edgemanifest.testing.ConsulDatacenters;
 import io.edgemanifest.testing.FreePorts;
@@ -25,7 +26,8 @@ import org.kiwiproject.consul.Consul;
 
 /**
  * The parts working together as separate processes, launched from the built jars: hosts,
- * replicate and the Network Explorer over two Stargate datacenters and the Explorer's.
+ * replicate and the Network Explorer over two Stargate datacenters and the Explorer's — with ACLs
+ * on (default deny) and every process holding a token of its own, as production runs.
  */
 class SystemIT {
 
@@ -54,18 +56,39 @@ class SystemIT {
         return p;
     }
 
-    private Process host(String name, String... urls) {
-        return start("host-agent", name, "--consul", String.join(",", urls), "--state-dir", dir.resolve(name).toString(),
+    /**
+     * A host with its own ID and token in its state dir, as enrolment leaves them (enrolment itself:
+     * EnrolmentIT and HostEnrolmentProcessIT).
+     */
+    private Process host(String name, String... urls) throws Exception {
+        Path state = Files.createDirectories(dir.resolve(name));
+        String id = "host-" + java.util.UUID.randomUUID();
+        Files.writeString(state.resolve("node-id"), id + "\n");
+        AclPolicies.PolicySpec policy = AclPolicies.host(id, List.of("sg-one", "sg-two"));
+        secret(state.resolve("consul-token"), dcs.get("explorer").createToken(policy.name(), policy.rules(), policy.datacenters()));
+        return start("host-agent", name, "--consul", String.join(",", urls), "--state-dir", state.toString(),
                 "--ttl", "3s", "--migrate-after", "4s");
     }
 
-    private Process explorer() {
+    private static Path secret(Path file, String token) throws Exception {
+        Files.writeString(file, token + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    private Path roleToken(AclPolicies.Role role) throws Exception {
+        return secret(dir.resolve(role.cliName() + ".token"), dcs.get("explorer").createToken(AclPolicies.policyNames(role)));
+    }
+
+    private Process explorer() throws Exception {
         return start("network-explorer", "explorer", "--consul", dcs.get("explorer").httpUrl(), "--port",
-                Integer.toString(explorerPort), "--data-dir", dir.resolve("explorer").toString());
+                Integer.toString(explorerPort), "--data-dir", dir.resolve("explorer").toString(),
+                "--token-file", roleToken(AclPolicies.Role.EXPLORER).toString());
     }
 
     private Consul client(String dc) {
-        Consul c = Consul.builder().withUrl(dcs.get(dc).httpUrl()).withPing(false).build();
+        Consul c = Consul.builder().withUrl(dcs.get(dc).httpUrl()).withAclToken(dcs.get(dc).masterToken())
+                .withPing(false).build();
         clients.add(c);
         return c;
     }
@@ -102,7 +125,10 @@ class SystemIT {
 
     @Test
     void hostsComeGoMigrateAndSurviveOutagesAcrossRealProcesses() throws Exception {
-        dcs = ConsulDatacenters.start("sg-one", "sg-two", "explorer");
+        dcs = ConsulDatacenters.startWithAcls("explorer", "sg-one", "sg-two");
+        for (AclPolicies.PolicySpec policy : AclPolicies.roles("explorer")) {
+            dcs.get("explorer").createPolicy(policy.name(), policy.rules(), policy.datacenters());
+        }
         explorerPort = FreePorts.next();
         Consul one = client("sg-one");
         Consul two = client("sg-two");
@@ -112,6 +138,7 @@ class SystemIT {
         host("host-b", dcs.get("sg-two").httpUrl());
         start("replicate", "replicate", "--consul", dcs.get("explorer").httpUrl(), "--ttl", "3s", "--wait", "5s",
                 "--confirm-delay", "1s", "--metrics", "127.0.0.1:0",
+                "--token-file", roleToken(AclPolicies.Role.REPLICATE).toString(),
                 "--source", "sg-one=" + dcs.get("sg-one").httpUrl(), "--source", "sg-two=" + dcs.get("sg-two").httpUrl());
         Process explorer = explorer();
         String idA = id("host-a");

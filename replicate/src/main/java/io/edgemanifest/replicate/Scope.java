@@ -18,6 +18,15 @@ public interface Scope {
      */
     Snapshot fetch(BigInteger index, Duration wait, boolean consistent);
 
+    /**
+     * Throws when this scope's token may not read at the source. Consul 1.8 filters what a token
+     * may not read out of list answers without saying so (an "empty" source), but refuses a
+     * single-key read with 403: asked before a mass deletion is applied, so a token that lost its
+     * rights — revoked, local (stripped on {@code ?dc=}), or narrowed — never empties the replica.
+     */
+    default void checkAccess() {
+    }
+
     /** Whether an entry found under {@link #destinationPrefix()} belongs to this scope (several may share one). */
     default boolean owns(String key, Entry entry) {
         return key.startsWith(destinationPrefix());

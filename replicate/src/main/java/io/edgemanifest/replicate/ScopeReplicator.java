@@ -57,6 +57,7 @@ final class ScopeReplicator implements Runnable {
             try {
                 if (!seeded) {
                     seed();
+                    scope.checkAccess(); // a token that may not read would see an "empty" source: say so at once
                     seeded = true;
                 }
                 Snapshot snapshot = scope.fetch(index, settings.blockingWait(), false);
@@ -117,6 +118,7 @@ final class ScopeReplicator implements Runnable {
             log.warn("{} {}: answer would delete {} of {} entries: confirming with a consistent read in {} ms",
                     datacenter, scope.name(), deletes.size(), applied.size(), settings.confirmDelay().toMillis());
             metrics.guardTripped();
+            scope.checkAccess(); // a filtered answer looks empty: a 403 here keeps the replica whole
             pause(settings.confirmDelay());
             if (!running) {
                 return false;

@@ -27,6 +27,17 @@ final class Scopes {
     private Scopes() {
     }
 
+    /**
+     * A single-key read of {@code key} at the source: 404 (or a value) when the token may read it,
+     * 403 (thrown as a ConsulException) when it may not — list answers would be silently filtered.
+     */
+    static void probeRead(Consul source, Optional<String> viaDc, String key) {
+        source.keyValueClient().getValue(key, options(BigInteger.ZERO, Duration.ZERO, false, viaDc));
+    }
+
+    /** The KV key a service scope's probe reads: replicate's read policy covers {@code manifest/}. */
+    static final String PROBE_KEY = "manifest/";
+
     static QueryOptions options(BigInteger index, Duration wait, boolean consistent, Optional<String> viaDc) {
         ImmutableQueryOptions.Builder builder = index.signum() > 0
                 ? QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), index)
@@ -45,6 +56,11 @@ final class Scopes {
         @Override
         public String name() {
             return "kv:" + prefix;
+        }
+
+        @Override
+        public void checkAccess() {
+            probeRead(source, viaDc, prefix);
         }
 
         @Override
@@ -79,6 +95,11 @@ final class Scopes {
         @Override
         public String name() {
             return "service:" + service;
+        }
+
+        @Override
+        public void checkAccess() {
+            probeRead(source, viaDc, PROBE_KEY);
         }
 
         @Override
@@ -166,6 +187,11 @@ final class Scopes {
         @Override
         public String name() {
             return "hosts";
+        }
+
+        @Override
+        public void checkAccess() {
+            probeRead(source, viaDc, PROBE_KEY);
         }
 
         @Override

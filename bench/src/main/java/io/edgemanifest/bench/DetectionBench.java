@@ -1,6 +1,7 @@
 package io.edgemanifest.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.edgemanifest.core.acl.AclPolicies;
 import io.edgemanifest.testing.ConsulDatacenters;
 import io.edgemanifest.testing.FreePorts;
 import java.io.IOException;
@@ -47,19 +48,27 @@ final class DetectionBench {
         Launch.deleteTree(dir);
         Files.createDirectories(dir);
         String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
-        try (ConsulDatacenters dcs = ConsulDatacenters.start("dc1", "explorer")) {
+        // As production runs: ACLs on, the Explorer's datacenter the primary, a token per process and host.
+        try (ConsulDatacenters dcs = ConsulDatacenters.startWithAcls("explorer", "dc1")) {
             String source = dcs.get("dc1").httpUrl();
             String central = dcs.get("explorer").httpUrl();
             Path logs = dir.resolve("logs");
+            Http.token = dcs.get("explorer").masterToken();
+            BenchTokens.rolePolicies(dcs.get("explorer"));
+            Path secrets = dir.resolve("secrets");
             Launch.jar(root, "replicate", flags, logs.resolve("replicate.log"),
-                    "--consul", central, "--source", "dc1=" + source, "--metrics", "127.0.0.1:0");
+                    "--consul", central, "--source", "dc1=" + source, "--metrics", "127.0.0.1:0",
+                    "--token-file", BenchTokens.roleToken(dcs.get("explorer"), AclPolicies.Role.REPLICATE, secrets).toString());
             int port = FreePorts.next();
             String explorer = "http://127.0.0.1:" + port;
             Launch.jar(root, "network-explorer", List.of(), logs.resolve("network-explorer.log"),
-                    "--consul", central, "--port", Integer.toString(port), "--data-dir", dir.resolve("explorer").toString());
+                    "--consul", central, "--port", Integer.toString(port), "--data-dir", dir.resolve("explorer").toString(),
+                    "--token-file", BenchTokens.roleToken(dcs.get("explorer"), AclPolicies.Role.EXPLORER, secrets).toString());
             if (bystanders > 0) {
+                BenchTokens.provisionHosts(dcs.get("explorer"), dir.resolve("bystanders"), bystanders, List.of("dc1"));
                 hosts(source, dir.resolve("bystanders"), bystanders, logs.resolve("bystanders.log"));
             }
+            BenchTokens.provisionHosts(dcs.get("explorer"), dir.resolve("victims"), kill, List.of("dc1"));
             Process victims = hosts(source, dir.resolve("victims"), kill, logs.resolve("victims.log"));
 
             int all = kill + bystanders;
@@ -110,6 +119,7 @@ final class DetectionBench {
             Results.append(results.resolve("detection.jsonl"), "detection", row);
             System.out.print(Results.table(List.of(row)));
         } finally {
+            Http.token = null;
             Launch.restoreLogDir(previousLogDir);
             Launch.killAll();
         }

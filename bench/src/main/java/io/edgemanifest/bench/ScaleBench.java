@@ -1,6 +1,5 @@
 package io.edgemanifest.bench;
 
-import io.edgemanifest.core.acl.AclPolicies;
 import io.edgemanifest.testing.ConsulAgent;
 import io.edgemanifest.testing.FreePorts;
 import java.io.IOException;
@@ -111,26 +110,6 @@ final class ScaleBench {
         return value instanceof Number number ? number.doubleValue() : Double.NaN;
     }
 
-    /**
-     * Under ACLs every simulated host has its own ID and token, as an enrolled host does: made here
-     * ahead (one policy and token each, by the management token) and left in each virtual host's
-     * state dir, where the host-agent finds a stored token.
-     */
-    private static void provisionHostTokens(ConsulAgent consul, Path hostsDir, int n) throws IOException {
-        long started = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            Path dir = Files.createDirectories(hostsDir.resolve("sim-" + i));
-            String id = "host-" + java.util.UUID.randomUUID();
-            Files.writeString(dir.resolve("node-id"), id + "\n");
-            AclPolicies.PolicySpec policy = AclPolicies.host(id, List.of(consul.datacenter()));
-            String token = consul.createToken(policy.name(), policy.rules(), policy.datacenters());
-            Path file = dir.resolve("consul-token");
-            Files.writeString(file, token + "\n");
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        }
-        System.err.printf("bench scale: %d host tokens made in %.1f s%n", n, (System.nanoTime() - started) / 1e9);
-    }
-
     private Map<String, Object> runOne(int n, boolean acls) throws IOException {
         Path dir = work.resolve("scale-" + n + (consulAgents == 0 ? "" : "-agents-" + consulAgents) + (acls ? "-acl" : ""));
         Launch.deleteTree(dir);
@@ -143,7 +122,7 @@ final class ScaleBench {
         try (ConsulAgent consul = created.withLogLevel("info").start()) {
             Http.token = consul.masterToken();
             if (acls) {
-                provisionHostTokens(consul, dir.resolve("hosts"), n);
+                BenchTokens.provisionHosts(consul, dir.resolve("hosts"), n, List.of(consul.datacenter()));
             }
             for (int a = 0; a < consulAgents; a++) {
                 ConsulClientAgent client = ConsulClientAgent.start(consul, "agent-" + (a + 1), dir);

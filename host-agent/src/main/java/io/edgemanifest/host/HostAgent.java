@@ -200,7 +200,7 @@ public final class HostAgent implements AutoCloseable {
             Duration down = attachment.presence().unreachableFor();
             if (down.compareTo(config.migrateAfter()) >= 0) {
                 int next = (attachment.index() + 1) % agents.size();
-                log.warn("{}: datacenter at {} unreachable for {} s: migrating to {}", id, attachment.endpoint(),
+                log.warn("{}: datacenter at {} unreachable or refusing us for {} s: migrating to {}", id, attachment.endpoint(),
                         down.toSeconds(), agents.get(next));
                 // Leaving is best effort and may hang on a dead agent, so it must not delay arriving;
                 // if it fails, our session there dies with our TTL check: nothing of ours stays behind.

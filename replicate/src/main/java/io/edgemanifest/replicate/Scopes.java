@@ -219,6 +219,11 @@ final class Scopes {
                 if (id.isEmpty() || id.contains("/") || !check.getServiceTags().contains(TAG)) {
                     continue;
                 }
+                if (!id.equals(check.getServiceName().orElse(""))) {
+                    // A host's service name is its ID: another name with this ID is a host squatting
+                    // someone else's ID (its Stargate revokes it), never the host itself.
+                    continue;
+                }
                 Map<String, Object> doc = instances.computeIfAbsent(check.getNode() + "\u0000" + id, k -> {
                     Map<String, Object> d = new LinkedHashMap<>();
                     d.put("service", check.getServiceName().orElse(id));

@@ -45,7 +45,9 @@ public final class ConsulStatusSource implements StatusSource, AutoCloseable {
                 ImmutableQueryOptions.builder().filter("ServiceTags contains \"" + HOST_TAG + "\"").build()).getResponse();
         Map<String, Boolean> passing = new HashMap<>();
         for (HealthCheck check : checks) {
-            check.getServiceId().ifPresent(id -> passing.merge(id, "passing".equals(check.getStatus()), Boolean::logicalAnd));
+            // A host's service name is its ID; an instance under another name squats someone's ID.
+            check.getServiceId().filter(id -> id.equals(check.getServiceName().orElse("")))
+                    .ifPresent(id -> passing.merge(id, "passing".equals(check.getStatus()), Boolean::logicalAnd));
         }
         return passing.values().stream().filter(Boolean::booleanValue).count();
     }

@@ -42,6 +42,10 @@ public final class Stargate implements AutoCloseable {
     private final AclAdmin acl;
     private volatile String primaryDatacenter;
     private EnrolmentServer enrolment;
+    private io.edgemanifest.stargate.guard.NodeGuard guard;
+    /** How often the node guard sweeps, and how long a node may fail serfHealth before its sessions go. */
+    static final Duration GUARD_INTERVAL = Duration.ofSeconds(2);
+    static final Duration DEAD_NODE_GRACE = Duration.ofSeconds(30);
 
     public Stargate(StargateConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -78,6 +82,8 @@ public final class Stargate implements AutoCloseable {
         // Enrolment first: a port in use is bad config (exit 2), found before we appear in Consul.
         startEnrolment();
         node.start();
+        guard = new io.edgemanifest.stargate.guard.NodeGuard(enrolClient, acl, GUARD_INTERVAL, DEAD_NODE_GRACE,
+                Clock.systemUTC()).start();
         return this;
     }
 
@@ -163,6 +169,9 @@ public final class Stargate implements AutoCloseable {
         // Enrolment first: no host should get a token from a Stargate that is leaving.
         if (enrolment != null) {
             enrolment.close();
+        }
+        if (guard != null) {
+            guard.close();
         }
         node.close();
         status.close();

@@ -66,6 +66,11 @@ final class ConsulPresence implements Presence {
 
     private volatile PresenceState state = PresenceState.STARTING;
     private volatile Instant lastAnswer = Instant.now();
+    /**
+     * The last failure was a 403: this agent will not take us (our token was revoked, or another
+     * host squats our ID there). Counted like unreachable time, so a host moves on to its next agent.
+     */
+    private volatile boolean refused;
 
     ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler, Consul sharedClient) {
         this.config = Objects.requireNonNull(config, "config");
@@ -126,7 +131,9 @@ final class ConsulPresence implements Presence {
 
     @Override
     public Duration unreachableFor() {
-        return state == PresenceState.UNREACHABLE ? Duration.between(lastAnswer, Instant.now()) : Duration.ZERO;
+        PresenceState now = state;
+        return now == PresenceState.UNREACHABLE || (now == PresenceState.DEGRADED && refused)
+                ? Duration.between(lastAnswer, Instant.now()) : Duration.ZERO;
     }
 
     @Override
@@ -156,6 +163,7 @@ final class ConsulPresence implements Presence {
                 // Each node acts with its own token, also over a client shared with other nodes.
                 config.endpoint().token().runAs(this::step);
                 lastAnswer = Instant.now();
+                refused = false;
                 backoff.reset();
                 lastProblem = null;
                 setState(PresenceState.PRESENT);
@@ -349,12 +357,20 @@ final class ConsulPresence implements Presence {
         nextVerify = Instant.now().plus(config.verifyInterval());
     }
 
+    /**
+     * A session bound to this node's own check only — not to the agent's serfHealth: under ACLs any
+     * host can register a check with CheckID "serfHealth" on its own service, which the agent syncs
+     * over the node's real one, so failing it would invalidate every session on the node (measured
+     * on 1.8.7); and one flap of a busy agent would end every session on it while heartbeats still
+     * succeed. A node that dies is caught by its Stargate's node guard, which destroys the sessions
+     * of a node whose serfHealth stays critical, and replicate folds serfHealth into every status.
+     */
     private String createSession() {
         return consul.sessionClient().createSession(ImmutableSession.builder()
                 .name(id)
                 .behavior("delete")
                 .lockDelay("0s")
-                .addChecks("serfHealth", checkId)
+                .addChecks(checkId)
                 .build()).getId();
     }
 
@@ -388,6 +404,7 @@ final class ConsulPresence implements Presence {
             // trying (a fixed policy heals us) but say it once per change, without a stack trace.
             registered = false;
             serviceRegistered = false;
+            refused = true;
             String problem = "Consul refused the token: " + Errors.rootCause(e).getMessage();
             if (setState(PresenceState.DEGRADED) || !problem.equals(lastProblem)) {
                 log.warn("{}: {} ({}); retrying with back-off up to {}", id, problem,

@@ -51,7 +51,10 @@ public interface Presence extends AutoCloseable {
     /** The current session, if any. */
     Optional<String> sessionId();
 
-    /** How long Consul has been unreachable without interruption; zero while it answers. */
+    /**
+     * How long Consul has been unreachable, or has refused us (403), without interruption; zero
+     * while it answers. A host moves to its next agent or datacenter after {@code --migrate-after}.
+     */
     Duration unreachableFor();
 
     /**

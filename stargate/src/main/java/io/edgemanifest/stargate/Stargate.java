@@ -133,11 +133,15 @@ public final class Stargate implements AutoCloseable {
                 try {
                     return consul.agentClient().getAgent().getConfig().getDatacenter();
                 } catch (RuntimeException e) {
-                    if (!ConsulErrors.isUnreachable(e)) {
+                    boolean refused = ConsulErrors.isPermissionDenied(e);
+                    if (!ConsulErrors.isUnreachable(e) && !refused) {
                         throw e;
                     }
+                    // A 403 right after a token was made: its policy may not have reached this
+                    // datacenter yet (replication), or the token lacks agent read. Wait, say so once.
                     if (backoff.attempts() == 0) {
-                        log.warn("{}: Consul at {} unreachable, waiting for it", id, config.endpoint());
+                        log.warn("{}: Consul at {} {}, waiting for it", id, config.endpoint(), refused
+                                ? "refuses our token agent read (not replicated yet, or the wrong role?)" : "unreachable");
                     }
                     sleep(backoff.next());
                 }

@@ -57,7 +57,8 @@ public final class ConsulToken {
         }
     }
 
-    static ConsulToken bound() {
+    /** The token bound to the calling thread by {@link #runAs}, or null. */
+    public static ConsulToken bound() {
         return BOUND.get();
     }
 

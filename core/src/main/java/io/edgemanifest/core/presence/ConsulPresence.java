@@ -3,6 +3,8 @@ package io.edgemanifest.core.presence;
 import io.edgemanifest.core.Errors;
 import io.edgemanifest.core.cli.Durations;
 import io.edgemanifest.core.consul.ConsulErrors;
+import io.edgemanifest.core.consul.ConsulToken;
+import io.edgemanifest.core.consul.ServiceSessions;
 import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.node.NodeRecords;
 import java.time.Duration;
@@ -22,7 +24,6 @@ import org.kiwiproject.consul.model.agent.ImmutableRegCheck;
 import org.kiwiproject.consul.model.agent.ImmutableRegistration;
 import org.kiwiproject.consul.model.agent.Registration;
 import org.kiwiproject.consul.model.kv.Value;
-import org.kiwiproject.consul.model.session.ImmutableSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -366,12 +367,9 @@ final class ConsulPresence implements Presence {
      * of a node whose serfHealth stays critical, and replicate folds serfHealth into every status.
      */
     private String createSession() {
-        return consul.sessionClient().createSession(ImmutableSession.builder()
-                .name(id)
-                .behavior("delete")
-                .lockDelay("0s")
-                .addChecks(checkId)
-                .build()).getId();
+        ConsulToken bound = ConsulToken.bound();
+        String token = (bound != null ? bound : config.endpoint().token()).get();
+        return ServiceSessions.create(config.endpoint(), token, id, checkId, config.requestTimeout());
     }
 
     private Duration onFailure(RuntimeException e) {

@@ -1,0 +1,115 @@
+package io.edgemanifest.core.consul;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import org.kiwiproject.consul.ConsulException;
+
+/**
+ * Creates sessions bound to one service check and <em>not</em> to the node's {@code serfHealth}.
+ * Consul 1.7+ adds {@code NodeChecks: ["serfHealth"]} to every session unless the request says
+ * {@code "NodeChecks": []} — and consul-client's session model cannot say it — while on 1.8 a host
+ * with service write on its own name can register a check with CheckID {@code serfHealth}, which
+ * the agent syncs over the node's own: failing it would invalidate every session on the node
+ * (measured on 1.8.7: docs/security.md). So this one request is sent by hand.
+ */
+public final class ServiceSessions {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** One HTTP client per trust anchor (null: the JVM's): session creation is rare, the pool is shared. */
+    private static final Map<Optional<Path>, HttpClient> CLIENTS = new ConcurrentHashMap<>();
+
+    private ServiceSessions() {
+    }
+
+    /**
+     * Creates a {@code delete} session with lock delay 0 bound to {@code checkId} only; returns its ID.
+     *
+     * @param token the secret to send (the caller's own; null for none)
+     * @throws ConsulException with Consul's status code and answer when Consul refuses it
+     * @throws UncheckedIOException when Consul does not answer
+     */
+    public static String create(ConsulEndpoint endpoint, String token, String name, String checkId, Duration timeout) {
+        Map<String, Object> body = Map.of(
+                "Name", name,
+                "Behavior", "delete",
+                "LockDelay", "0s",
+                "NodeChecks", List.of(),
+                "ServiceChecks", List.of(Map.of("ID", checkId)));
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(endpoint.url().toString().replaceAll("/+$", "")
+                            + "/v1/session/create"))
+                    .timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+            if (token != null) {
+                request.header("X-Consul-Token", token);
+            }
+            HttpResponse<String> response = client(endpoint).send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new Refused(response.statusCode(), "Consul request to [PUT /v1/session/create] failed with status ["
+                        + response.statusCode() + "]: " + response.body().strip());
+            }
+            JsonNode id = JSON.readTree(response.body()).path("ID");
+            if (!id.isTextual() || id.asText().isBlank()) {
+                throw new ConsulException("Consul answered a session create without an ID");
+            }
+            return id.asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException("session create at " + endpoint + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConsulException("interrupted during a session create", e);
+        }
+    }
+
+    private static HttpClient client(ConsulEndpoint endpoint) {
+        Optional<Path> ca = Optional.ofNullable(endpoint.isHttps() ? endpoint.caFile() : null);
+        return CLIENTS.computeIfAbsent(ca, anchor -> {
+            HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+            anchor.ifPresent(file -> {
+                try {
+                    SSLContext context = SSLContext.getInstance("TLS");
+                    context.init(null, new javax.net.ssl.TrustManager[] {ConsulEndpoint.trustManager(file)}, null);
+                    builder.sslContext(context);
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException("cannot set up TLS for " + file, e);
+                }
+            });
+            return builder.build();
+        });
+    }
+
+    /** Consul's refusal, with its status code, as consul-client reports its own. */
+    static final class Refused extends ConsulException {
+        private final int code;
+
+        Refused(int code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        @Override
+        public boolean hasCode() {
+            return true;
+        }
+
+        @Override
+        public int getCode() {
+            return code;
+        }
+    }
+}

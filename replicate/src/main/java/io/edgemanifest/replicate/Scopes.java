@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import io.edgemanifest.core.consul.ConsulEndpoint;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.health.HealthCheck;
@@ -35,8 +36,21 @@ final class Scopes {
         source.keyValueClient().getValue(key, options(BigInteger.ZERO, Duration.ZERO, false, viaDc));
     }
 
-    /** The KV key a service scope's probe reads: replicate's read policy covers {@code manifest/}. */
-    static final String PROBE_KEY = "manifest/";
+    /**
+     * Whether the token may read services and nodes at the source. List answers are filtered
+     * silently, but a discovery chain needs service read (403 without) and a node's coordinate needs
+     * node read (403 without; 404 for a node that does not exist) — measured on 1.8.7.
+     */
+    static void probeCatalogRead(ConsulEndpoint reach, Optional<String> viaDc, String service) {
+        String dc = viaDc.map(d -> "?dc=" + d).orElse("");
+        for (String path : new String[] {"/v1/discovery-chain/" + service + dc, "/v1/coordinate/node/edge-access-probe" + dc}) {
+            int status = io.edgemanifest.core.consul.RawConsul.getStatus(reach, path, Duration.ofSeconds(10));
+            if (status == 403 || status == 401) {
+                throw new org.kiwiproject.consul.ConsulException("Consul request to [GET " + path + "] failed with status ["
+                        + status + "]: Permission denied (the token may not read the source's services and nodes)");
+            }
+        }
+    }
 
     static QueryOptions options(BigInteger index, Duration wait, boolean consistent, Optional<String> viaDc) {
         ImmutableQueryOptions.Builder builder = index.signum() > 0
@@ -90,7 +104,8 @@ final class Scopes {
      * Replicates every instance of a service, healthy or not, to
      * {@code replica/<dc>/services/<service-id>} as JSON with the aggregated check status.
      */
-    record Service(Consul source, Optional<String> viaDc, String datacenter, String service) implements Scope {
+    record Service(Consul source, ConsulEndpoint reach, Optional<String> viaDc, String datacenter, String service)
+            implements Scope {
 
         @Override
         public String name() {
@@ -99,7 +114,7 @@ final class Scopes {
 
         @Override
         public void checkAccess() {
-            probeRead(source, viaDc, PROBE_KEY);
+            probeCatalogRead(reach, viaDc, service);
         }
 
         @Override
@@ -179,7 +194,7 @@ final class Scopes {
      * the nodes' {@code serfHealth}: a host whose agent died keeps a "passing" TTL check in the
      * catalog (nobody is left to expire it) while its node's serfHealth turns critical.
      */
-    record Hosts(Consul source, Optional<String> viaDc, String datacenter) implements Scope {
+    record Hosts(Consul source, ConsulEndpoint reach, Optional<String> viaDc, String datacenter) implements Scope {
 
         static final String TAG = "host";
         private static final String FILTER = "ServiceTags contains \"" + TAG + "\" or CheckID == \"serfHealth\"";
@@ -191,7 +206,8 @@ final class Scopes {
 
         @Override
         public void checkAccess() {
-            probeRead(source, viaDc, PROBE_KEY);
+            // Every host has a name of its own: read on a host-shaped name stands for all of them.
+            probeCatalogRead(reach, viaDc, "host-00000000-0000-0000-0000-000000000000");
         }
 
         @Override

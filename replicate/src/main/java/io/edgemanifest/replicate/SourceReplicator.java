@@ -33,11 +33,11 @@ final class SourceReplicator implements AutoCloseable {
                     destination, writer, status, settings, metrics));
         }
         scopes.add(new ScopeReplicator(source.datacenter(),
-                new Scopes.Hosts(sourceClient, viaDc, source.datacenter()),
+                new Scopes.Hosts(sourceClient, reach, viaDc, source.datacenter()),
                 destination, writer, status, settings, metrics));
         for (String service : SERVICES) {
             scopes.add(new ScopeReplicator(source.datacenter(),
-                    new Scopes.Service(sourceClient, viaDc, source.datacenter(), service),
+                    new Scopes.Service(sourceClient, reach, viaDc, source.datacenter(), service),
                     destination, writer, status, settings, metrics));
         }
     }

@@ -60,6 +60,18 @@ class ReplicateAclIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> status().filter(s -> s.contains("\"state\":\"ok\"")).isPresent());
         }
 
+        // Records but not services: list answers about hosts would come back silently empty.
+        primary.createPolicy("test-records-only", "key_prefix \"manifest/\" { policy = \"read\" }", List.of());
+        try (Replicator narrowed = replicator(primary.createToken(List.of("test-records-only", AclPolicies.REPLICATE_WRITE)))) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> status()
+                    .filter(s -> s.contains("\"state\":\"unreachable\"") && s.contains("permission denied")).isPresent());
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() ->
+                    primary.get("/v1/kv/replica/" + SOURCE + "/services/" + hostId).isPresent());
+        }
+        try (Replicator again = replicator(primary.createToken(AclPolicies.policyNames(AclPolicies.Role.REPLICATE)))) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> status().filter(s -> s.contains("\"state\":\"ok\"")).isPresent());
+        }
+
         // Only the write half: every read at the source is a 403.
         try (Replicator refused = replicator(primary.createToken(List.of(AclPolicies.REPLICATE_WRITE)))) {
             await().atMost(Duration.ofSeconds(20)).until(() -> status()

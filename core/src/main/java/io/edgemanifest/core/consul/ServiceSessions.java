@@ -5,17 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLContext;
 import org.kiwiproject.consul.ConsulException;
 
 /**
@@ -29,8 +23,6 @@ import org.kiwiproject.consul.ConsulException;
 public final class ServiceSessions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** One HTTP client per trust anchor (null: the JVM's): session creation is rare, the pool is shared. */
-    private static final Map<Optional<Path>, HttpClient> CLIENTS = new ConcurrentHashMap<>();
 
     private ServiceSessions() {
     }
@@ -58,7 +50,7 @@ public final class ServiceSessions {
             if (token != null) {
                 request.header("X-Consul-Token", token);
             }
-            HttpResponse<String> response = client(endpoint).send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = RawConsul.client(endpoint).send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
                 throw new Refused(response.statusCode(), "Consul request to [PUT /v1/session/create] failed with status ["
                         + response.statusCode() + "]: " + response.body().strip());
@@ -74,23 +66,6 @@ public final class ServiceSessions {
             Thread.currentThread().interrupt();
             throw new ConsulException("interrupted during a session create", e);
         }
-    }
-
-    private static HttpClient client(ConsulEndpoint endpoint) {
-        Optional<Path> ca = Optional.ofNullable(endpoint.isHttps() ? endpoint.caFile() : null);
-        return CLIENTS.computeIfAbsent(ca, anchor -> {
-            HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
-            anchor.ifPresent(file -> {
-                try {
-                    SSLContext context = SSLContext.getInstance("TLS");
-                    context.init(null, new javax.net.ssl.TrustManager[] {ConsulEndpoint.trustManager(file)}, null);
-                    builder.sslContext(context);
-                } catch (GeneralSecurityException e) {
-                    throw new IllegalStateException("cannot set up TLS for " + file, e);
-                }
-            });
-            return builder.build();
-        });
     }
 
     /** Consul's refusal, with its status code, as consul-client reports its own. */

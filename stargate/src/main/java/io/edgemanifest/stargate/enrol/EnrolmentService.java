@@ -196,7 +196,7 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
         }
         store.putHost(new HostRecord(hostId, issued.accessorId(), now, tokenId, datacenter, null));
         // The token was made in the primary: answer once this datacenter knows it, so it works at once.
-        awaitResolvable(issued.secretId());
+        awaitResolvable(issued.secretId(), hostId);
         log.info("host {} enrolled with join token {}: ACL token {}", hostId, tokenId, issued.accessorId());
         return EnrolReply.newBuilder()
                 .setConsulToken(issued.secretId())
@@ -258,7 +258,7 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
             }
             AclAdmin.IssuedToken issued = acl.issueHostToken(hostId);
             // Answer only once this datacenter knows the new token, so the host can use it at once.
-            awaitResolvable(issued.secretId());
+            awaitResolvable(issued.secretId(), hostId);
             log.info("host {} rotating: new ACL token {} (authorised by {})", hostId, issued.accessorId(), caller.accessorId());
             return RotateReply.newBuilder().setConsulToken(issued.secretId()).setAccessorId(issued.accessorId()).build();
         });
@@ -309,9 +309,15 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
         return token;
     }
 
-    private void awaitResolvable(String secret) {
+    /**
+     * Waits until this datacenter resolves the new token with the host's policy. Consul replicates
+     * tokens and policies separately: a token may resolve before its (new) policy arrives, and until
+     * then it carries no rights here and our own checks would not recognise it as the host's.
+     */
+    private void awaitResolvable(String secret, String hostId) {
         Instant deadline = clock.instant().plus(REPLICATION_GRACE);
-        while (acl.resolve(secret).isEmpty()) {
+        String policy = AclPolicies.hostPolicyName(hostId);
+        while (!acl.resolve(secret).map(t -> t.policyNames().contains(policy)).orElse(false)) {
             if (!clock.instant().isBefore(deadline)) {
                 log.warn("new token not yet known in datacenter {} after {} s", datacenter, REPLICATION_GRACE.toSeconds());
                 return;

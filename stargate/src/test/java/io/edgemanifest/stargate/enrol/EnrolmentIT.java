@@ -528,6 +528,34 @@ class EnrolmentIT {
     }
 
     @Test
+    void rotationRecoversWhenFailedRoundsLeftTheHostAtItsTokenCap() throws Exception {
+        String hostId = newHostId();
+        Path hostDir = dir.resolve("host-wedged");
+        Path joinFile = Files.writeString(dir.resolve("join-wedged"), joinToken("1h", 1).text());
+        String old = HostEnrolment.loadOrEnrol(hostDir, hostId, new HostPort("127.0.0.1", stargate.enrolPort()), joinFile);
+        HostEnrolment.Stargate at = HostEnrolment.stargate(hostDir).orElseThrow();
+        try (EnrolmentClient client = EnrolmentClient.connect(at.address(), at.caPin())) {
+            // Two rounds that died after Rotate: never confirmed.
+            client.rotate(hostId, old);
+            client.rotate(hostId, old);
+        }
+        assertThat(hostTokens(hostId)).hasSize(3);
+        ConsulToken token = ConsulToken.of(old);
+        AtomicInteger registrations = new AtomicInteger();
+        new TokenRotation(hostId, at, hostDir.resolve(HostEnrolment.TOKEN_FILE), token, () -> {
+            registrations.incrementAndGet();
+            return CompletableFuture.completedFuture(null);
+        }).rotateOnce();
+
+        assertThat(token.get()).isNotEqualTo(old);
+        assertThat(TokenFile.read(hostDir.resolve(HostEnrolment.TOKEN_FILE))).contains(token.get());
+        assertThat(hostTokens(hostId)).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> request("GET", "/v1/acl/token/self", old, null) == 403);
+        assertThat(request("GET", "/v1/acl/token/self", token.get(), null)).isEqualTo(200);
+        assertThat(registrations).hasPositiveValue();
+    }
+
+    @Test
     void confirmingWithAnUnknownTokenIsRefusedAtOnceAndLikeAnotherHostsToken() {
         String hostId = newHostId();
         enrol(joinToken("1h", 1), hostId);

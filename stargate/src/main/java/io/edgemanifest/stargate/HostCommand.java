@@ -6,6 +6,7 @@ import io.edgemanifest.core.node.NodeKind;
 import io.edgemanifest.stargate.enrol.EnrolmentStore;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.kiwiproject.consul.Consul;
 import picocli.CommandLine.Command;
@@ -26,12 +27,17 @@ public final class HostCommand implements Runnable {
     }
 
     /**
-     * {@code stargate host revoke <host-id>}: bans a host for good — deletes its tokens and policy,
-     * removes its service (and so its session and key) from every datacenter's catalog, and marks
-     * the ID revoked in every datacenter's {@code enrol/hosts/} so it can never enrol again.
+     * {@code stargate host revoke <host-id>}: bans a host for good, in an order that leaves it no
+     * window: (1) marks the ID revoked in every datacenter's {@code enrol/hosts/} (check-and-set), so
+     * from then on no Stargate enrols, rotates or confirms for it; (2) empties its policy, so every
+     * token carrying it — one a racing rotation mints included — loses all rights at once; (3)
+     * deletes its tokens; (4) removes its service (and so its session and key) from every
+     * datacenter's catalog. The emptied policy is kept as the ID's tombstone in the ACL system,
+     * which every datacenter, present and future, consults. Safe to run again: it says what is left.
      */
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = "Bans a host: deletes its tokens and policy, deregisters it everywhere, and refuses its ID from now on.")
+            description = "Bans a host: refuses its ID from now on, empties its policy (kept as a tombstone), "
+                    + "deletes its tokens and deregisters it everywhere.")
     static final class Revoke extends AdminCommand {
         @Spec
         CommandSpec spec;
@@ -55,18 +61,19 @@ public final class HostCommand implements Runnable {
             var endpoint = admin.endpoint();
             Consul consul = endpoint.client();
             try (AclAdmin acl = new AclAdmin(endpoint, consul)) {
-                // The tombstones first: from this moment no Stargate enrols the ID again, whatever fails next.
+                // The records first: from this moment no Stargate enrols, rotates or confirms for the ID, whatever fails next.
                 List<String> unmarked = EnrolmentStore.markRevokedEverywhere(consul, hostId, Instant.now());
                 AclAdmin.Revocation revocation = acl.revokeHost(hostId);
-                out.println("host " + hostId + ": " + revocation.deletedTokens().size() + " token(s) deleted, "
+                out.println("host " + hostId + ": " + (revocation.tombstoned() ? "policy emptied (kept as tombstone)"
+                        : "policy NOT emptied") + ", " + revocation.deletedTokens().size() + " token(s) deleted, "
                         + "deregistered from " + (revocation.deregistered().isEmpty() ? "no catalog"
-                        : String.join(", ", revocation.deregistered()))
-                        + (revocation.policyDeleted() ? ", policy deleted" : ""));
+                        : String.join(", ", revocation.deregistered())));
                 if (!revocation.complete() || !unmarked.isEmpty()) {
-                    List<String> problems = new java.util.ArrayList<>(revocation.failures());
-                    unmarked.forEach(dc -> problems.add("datacenter " + dc + ": revocation not recorded"));
-                    spec.commandLine().getErr().println(spec.qualifiedName() + ": incomplete, run it again: "
-                            + String.join("; ", problems));
+                    List<String> left = new ArrayList<>();
+                    unmarked.forEach(dc -> left.add("datacenter " + dc + ": revocation not recorded"));
+                    left.addAll(revocation.failures());
+                    spec.commandLine().getErr().println(spec.qualifiedName() + ": incomplete, run it again; left: "
+                            + String.join("; ", left));
                     return FAILED;
                 }
                 return 0;

@@ -70,10 +70,11 @@ public final class AclAdmin implements AutoCloseable {
     }
 
     /**
-     * What {@link #revokeHost} removed. {@code failures} names what could not be done (e.g. a
-     * datacenter that did not answer): the operator must run the revocation again.
+     * What {@link #revokeHost} did. {@code tombstoned}: the host's policy stands with empty rules.
+     * {@code failures} names what is left undone (e.g. a token Consul would not delete, a datacenter
+     * that did not answer): the operator must run the revocation again, which picks up from there.
      */
-    public record Revocation(String hostId, List<String> deletedTokens, boolean policyDeleted,
+    public record Revocation(String hostId, boolean tombstoned, List<String> deletedTokens,
                              List<String> deregistered, List<String> failures) {
         public Revocation {
             deletedTokens = List.copyOf(deletedTokens);
@@ -86,13 +87,61 @@ public final class AclAdmin implements AutoCloseable {
         }
     }
 
+    /** Where a host ID stands in the ACL system, which every datacenter shares. */
+    public enum HostStanding {
+        /** No policy {@code edge-host-<id>}: the ID was never enrolled anywhere. */
+        NONE,
+        /** Its policy grants the host's rights. */
+        ENROLLED,
+        /** Its policy is the tombstone (empty rules): revoked, and refused for good in every datacenter. */
+        REVOKED
+    }
+
+    /**
+     * A host's standing and the accessor IDs of every token carrying its policy, oldest first (by
+     * Consul's CreateIndex), as the ACL datacenter holds them.
+     */
+    public record HostCredentials(HostStanding standing, List<String> tokensOldestFirst) {
+        public HostCredentials {
+            tokensOldestFirst = List.copyOf(tokensOldestFirst);
+        }
+    }
+
+    /** Enrolment found the host's policy already there: enrolled through some Stargate, or revoked. */
+    public static final class HostTakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+        private final HostStanding standing;
+
+        HostTakenException(String hostId, HostStanding standing) {
+            super("host " + hostId + (standing == HostStanding.REVOKED ? " was revoked" : " is already enrolled"));
+            this.standing = standing;
+        }
+
+        public HostStanding standing() {
+            return standing;
+        }
+    }
+
+    /**
+     * The rules of a revoked host's policy. The policy is kept, emptied, rather than deleted: every
+     * token still carrying it (one minted by a rotation racing the revocation included) loses all
+     * rights in one write, and its name keeps the ID from enrolling again in every datacenter,
+     * present and future — a record in one datacenter's KV cannot do that.
+     */
+    static final String TOMBSTONE_RULES = "";
+
     private record ExistingPolicy(String id, String description, String rules, List<String> datacenters) {
+        boolean tombstone() {
+            return rules.isBlank();
+        }
     }
 
     private final ConsulEndpoint endpoint;
     private final Consul consul;
     private final boolean ownsClient;
     private final ConsulHttp http;
+    /** The datacenter holding the ACL system ("" for the one we talk to); null until asked. */
+    private volatile String aclDatacenter;
 
     /** Administration through {@code endpoint}, with a client of its own (closed by {@link #close()}). */
     public AclAdmin(ConsulEndpoint endpoint) {
@@ -154,9 +203,17 @@ public final class AclAdmin implements AutoCloseable {
         return new PolicyChange(spec.name(), PolicyChange.Outcome.UPDATED);
     }
 
-    /** The policy named {@code name}, if any (Consul 1.8 answers 403 "ACL not found" for none). */
+    /** The policy named {@code name}, if any, as the datacenter we talk to has it. */
     private Optional<ExistingPolicy> readPolicy(String name) {
-        ConsulHttp.Response response = http.get("/v1/acl/policy/name/" + encode(name));
+        return readPolicy(name, null);
+    }
+
+    /**
+     * The policy named {@code name} in {@code datacenter} (null: the one we talk to), if any (Consul
+     * 1.8 answers 403 "ACL not found" for none).
+     */
+    private Optional<ExistingPolicy> readPolicy(String name, String datacenter) {
+        ConsulHttp.Response response = http.get(inDatacenter("/v1/acl/policy/name/" + encode(name), datacenter));
         if (response.status() == 403 && response.body().contains("ACL not found")) {
             return Optional.empty();
         }
@@ -208,33 +265,61 @@ public final class AclAdmin implements AutoCloseable {
     }
 
     /**
-     * Gives a host its credential: ensures its policy {@code edge-host-<id>} (valid in
-     * {@code stargateDatacenters} only) and creates a global token with it — global, because a host
-     * may migrate to another Stargate's datacenter, and a local token sent there is treated as anonymous.
+     * Gives a host its credential: creates its policy {@code edge-host-<id>} (valid in
+     * {@code stargateDatacenters} only) and a global token with it — global, because a host may
+     * migrate to another Stargate's datacenter, and a local token sent there is treated as anonymous.
+     * Create-only: a policy of that name means the ID is enrolled (through another Stargate) or
+     * revoked, and updating it would hand a revoked ID its rights back.
+     *
+     * @throws HostTakenException when the host's policy exists already
      */
     public IssuedToken enrolHost(String hostId, List<String> stargateDatacenters) {
-        PolicySpec policy = AclPolicies.host(hostId, stargateDatacenters);
-        ensurePolicies(List.of(policy));
-        return createToken("Edge Manifest host " + hostId, List.of(policy.name()), false);
+        PolicySpec spec = AclPolicies.host(hostId, stargateDatacenters);
+        try {
+            acl().createPolicy(ImmutablePolicy.builder().name(spec.name()).description(spec.description())
+                    .rules(spec.rules()).datacenters(spec.datacenters()).build());
+            log.info("ACL policy {} created", spec.name());
+        } catch (ConsulException e) {
+            // Consul refuses a second policy of one name (checked when the write is applied, so two
+            // racing creates cannot both win); anything else is a failure of its own.
+            HostStanding standing = hostStanding(hostId);
+            if (standing != HostStanding.NONE) {
+                throw new HostTakenException(hostId, standing);
+            }
+            throw e;
+        }
+        try {
+            return createToken("Edge Manifest host " + hostId, List.of(spec.name()), false);
+        } catch (RuntimeException e) {
+            // A policy without a token would make the host's retry look like an enrolled ID.
+            try {
+                deletePolicyIfUnused(spec.name());
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
     }
 
-    /** Another token for an enrolled host (rotation); the host's policy must exist. */
+    /** Another token for an enrolled host (rotation); refused unless its policy exists and is no tombstone. */
     public IssuedToken issueHostToken(String hostId) {
         requireHostId(hostId);
-        String policy = AclPolicies.hostPolicyName(hostId);
-        if (!policyExists(policy)) {
-            throw new IllegalStateException("host " + hostId + " has no policy " + policy + ": not enrolled, or revoked");
+        HostStanding standing = hostStanding(hostId);
+        if (standing != HostStanding.ENROLLED) {
+            throw new IllegalStateException("host " + hostId + " has no policy to carry a token: "
+                    + (standing == HostStanding.REVOKED ? "revoked" : "not enrolled"));
         }
-        return createToken("Edge Manifest host " + hostId + " (rotated)", List.of(policy), false);
+        return createToken("Edge Manifest host " + hostId + " (rotated)", List.of(AclPolicies.hostPolicyName(hostId)), false);
     }
 
     /**
-     * Deletes the policy named {@code name} if no token carries it (undoing a half-done enrolment, so
-     * the host can try again); returns whether it was deleted.
+     * Deletes the host policy named {@code name} if no token carries it (undoing a half-done
+     * enrolment, so the host can try again) and it is no tombstone (those are kept for good); returns
+     * whether it was deleted.
      */
     public boolean deletePolicyIfUnused(String name) {
-        Optional<ExistingPolicy> policy = readPolicy(name);
-        if (policy.isEmpty() || !tokensWithPolicy(name).isEmpty()) {
+        Optional<ExistingPolicy> policy = readPolicy(name, aclDatacenter());
+        if (policy.isEmpty() || policy.get().tombstone() || !tokensOf(policy.get().id()).isEmpty()) {
             return false;
         }
         acl().deletePolicy(policy.get().id());
@@ -242,54 +327,137 @@ public final class AclAdmin implements AutoCloseable {
         return true;
     }
 
-    /** Whether {@code hostId} holds a credential (its policy exists): enrolled through any Stargate. */
+    /** Whether {@code hostId} was ever given a credential (its policy exists, tombstones included): the ID is taken. */
     public boolean hostEnrolled(String hostId) {
+        return hostStanding(hostId) != HostStanding.NONE;
+    }
+
+    /** Where {@code hostId} stands, read from the ACL datacenter. */
+    public HostStanding hostStanding(String hostId) {
         requireHostId(hostId);
-        return policyExists(AclPolicies.hostPolicyName(hostId));
+        return readPolicy(AclPolicies.hostPolicyName(hostId), aclDatacenter())
+                .map(p -> p.tombstone() ? HostStanding.REVOKED : HostStanding.ENROLLED)
+                .orElse(HostStanding.NONE);
     }
 
     /**
-     * Bans a host: deletes every token carrying its policy, removes its service from the catalog of
-     * every datacenter on every node it is registered on ({@code PUT /v1/catalog/deregister}: the
-     * agent can no longer do it with a deleted token, and without this the service stays there,
-     * passing, with its session and key — a zombie), then deletes its policy. Goes on past a
-     * datacenter that fails and reports it; running it again finishes the job.
+     * The host's standing and its tokens, oldest first, read from the ACL datacenter itself: a
+     * secondary answers token lists from its replica, ~0.1 s behind, and the checks that rely on this
+     * (the per-host token cap, revocation catching a token minted a moment ago) need every token
+     * created so far.
+     */
+    public HostCredentials hostCredentials(String hostId) {
+        requireHostId(hostId);
+        String datacenter = aclDatacenter();
+        Optional<ExistingPolicy> policy = readPolicy(AclPolicies.hostPolicyName(hostId), datacenter);
+        if (policy.isEmpty()) {
+            return new HostCredentials(HostStanding.NONE, List.of());
+        }
+        return new HostCredentials(policy.get().tombstone() ? HostStanding.REVOKED : HostStanding.ENROLLED,
+                tokensOf(policy.get().id()));
+    }
+
+    /** Accessor IDs of the tokens carrying the policy with this ID, oldest first, from the ACL datacenter. */
+    private List<String> tokensOf(String policyId) {
+        JsonNode tokens = requireOk(http.get(inDatacenter("/v1/acl/tokens?policy=" + encode(policyId), aclDatacenter())),
+                "list the tokens of ACL policy " + policyId);
+        List<JsonNode> sorted = new ArrayList<>();
+        tokens.forEach(sorted::add);
+        sorted.sort(java.util.Comparator.comparingLong(t -> t.path("CreateIndex").asLong()));
+        return sorted.stream().map(t -> t.path("AccessorID").asText()).toList();
+    }
+
+    /**
+     * Turns the host's policy into its tombstone: empty rules, no datacenter restriction, kept for
+     * good. Creates it if the host has none (an ID revoked before it enrolled, or mid-enrolment: that
+     * enrolment's create-only policy write then fails). Returns whether anything changed.
+     */
+    public boolean tombstoneHost(String hostId) {
+        requireHostId(hostId);
+        String name = AclPolicies.hostPolicyName(hostId);
+        ImmutablePolicy.Builder tombstone = ImmutablePolicy.builder()
+                .name(name)
+                .description("Edge Manifest host " + hostId + ", revoked: no rights, keeps the ID from enrolling again")
+                .rules(TOMBSTONE_RULES);
+        // Two rounds: an enrolment may create the policy between our read and our create.
+        for (int attempt = 0; ; attempt++) {
+            Optional<ExistingPolicy> existing = readPolicy(name, aclDatacenter());
+            try {
+                if (existing.isEmpty()) {
+                    acl().createPolicy(tombstone.build());
+                } else if (existing.get().tombstone()) {
+                    return false;
+                } else {
+                    // No Datacenters in the update clears them: the tombstone grants nothing anywhere.
+                    acl().updatePolicy(existing.get().id(), tombstone.id(existing.get().id()).build());
+                }
+                log.info("ACL policy {} emptied: host {} revoked", name, hostId);
+                return true;
+            } catch (ConsulException e) {
+                if (attempt > 0 || existing.isPresent()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Bans a host, in the order that leaves it no window: (1) its policy becomes the tombstone
+     * (empty rules), so every token carrying it — including one a rotation mints while we work —
+     * loses all rights at once; (2) every token carrying it is deleted (listed in the ACL datacenter,
+     * so a token minted a moment ago is seen); (3) its service is removed from the catalog of every
+     * datacenter on every node it is registered on ({@code PUT /v1/catalog/deregister}: the agent can
+     * no longer do it with a deleted token, and without this the service stays there, passing, with
+     * its session and key — a zombie). The emptied policy is kept. Goes on past a step that fails
+     * and names what is left in {@link Revocation#failures()}; running it again finishes the job.
+     * (Callers record the revocation in their own state first: {@code stargate host revoke}.)
      */
     public Revocation revokeHost(String hostId) {
         requireHostId(hostId);
-        String policyName = AclPolicies.hostPolicyName(hostId);
         List<String> failures = new ArrayList<>();
+        boolean tombstoned = false;
+        try {
+            tombstoneHost(hostId);
+            tombstoned = true;
+        } catch (RuntimeException e) {
+            failures.add("policy " + AclPolicies.hostPolicyName(hostId) + " not emptied: " + oneLine(e));
+        }
         List<String> deleted = new ArrayList<>();
-        // Tokens first: from then on the host cannot register again while we clean the catalogs.
-        for (String accessor : tokensWithPolicy(policyName)) {
-            try {
-                deleteToken(accessor);
-                deleted.add(accessor);
-            } catch (RuntimeException e) {
-                failures.add("token " + accessor + ": " + e.getMessage());
+        try {
+            for (String accessor : hostCredentials(hostId).tokensOldestFirst()) {
+                try {
+                    deleteToken(accessor);
+                    deleted.add(accessor);
+                } catch (RuntimeException e) {
+                    failures.add("token " + accessor + " not deleted: " + oneLine(e));
+                }
             }
+        } catch (RuntimeException e) {
+            failures.add("tokens not listed: " + oneLine(e));
         }
         List<String> deregistered = new ArrayList<>();
         for (String datacenter : consul.catalogClient().getDatacenters()) {
             try {
                 deregistered.addAll(deregister(hostId, datacenter));
             } catch (RuntimeException e) {
-                failures.add("datacenter " + datacenter + ": " + e.getMessage());
+                failures.add("datacenter " + datacenter + " not cleaned: " + oneLine(e));
             }
         }
-        boolean policyDeleted = false;
-        if (failures.isEmpty()) {
-            // Last: while anything failed the policy stays, so a second run still finds the tokens.
-            Optional<ExistingPolicy> policy = readPolicy(policyName);
-            if (policy.isPresent()) {
-                acl().deletePolicy(policy.get().id());
-                policyDeleted = true;
-                log.info("ACL policy {} deleted", policyName);
+        if (tombstoned) {
+            // An enrolment undoing itself checks "no tombstone" and then deletes its policy: should
+            // our emptying have landed in between, the tombstone is gone. Cheap to make sure.
+            try {
+                if (hostStanding(hostId) != HostStanding.REVOKED) {
+                    tombstoneHost(hostId);
+                }
+            } catch (RuntimeException e) {
+                tombstoned = false;
+                failures.add("policy " + AclPolicies.hostPolicyName(hostId) + " not confirmed empty: " + oneLine(e));
             }
         }
-        Revocation revocation = new Revocation(hostId, deleted, policyDeleted, deregistered, failures);
-        log.info("host {} revoked: {} token(s) deleted, deregistered from {}, policy deleted {}, failures {}",
-                hostId, deleted.size(), deregistered, policyDeleted, failures);
+        Revocation revocation = new Revocation(hostId, tombstoned, deleted, deregistered, failures);
+        log.info("host {} revoked: policy emptied {}, {} token(s) deleted, deregistered from {}, failures {}",
+                hostId, tombstoned, deleted.size(), deregistered, failures);
         return revocation;
     }
 
@@ -355,6 +523,32 @@ public final class AclAdmin implements AutoCloseable {
     /** Every datacenter Consul knows (WAN) but the primary: where hosts live. */
     public List<String> stargateDatacenters(String primary) {
         return consul.catalogClient().getDatacenters().stream().filter(dc -> !dc.equals(primary)).toList();
+    }
+
+    /**
+     * The datacenter holding the ACL system, from {@code /v1/acl/replication} (which needs no
+     * rights): a secondary names its source there; the primary, or a Consul without replication,
+     * answers for itself (null).
+     */
+    private String aclDatacenter() {
+        String known = aclDatacenter;
+        if (known == null) {
+            JsonNode status = requireOk(http.get("/v1/acl/replication"), "read the ACL replication status");
+            known = status.path("Enabled").asBoolean(false) ? status.path("SourceDatacenter").asText("") : "";
+            aclDatacenter = known;
+        }
+        return known.isEmpty() ? null : known;
+    }
+
+    private static String inDatacenter(String pathAndQuery, String datacenter) {
+        if (datacenter == null) {
+            return pathAndQuery;
+        }
+        return pathAndQuery + (pathAndQuery.contains("?") ? "&" : "?") + "dc=" + encode(datacenter);
+    }
+
+    private static String oneLine(Throwable e) {
+        return String.valueOf(e.getMessage()).replaceAll("\\s+", " ").strip();
     }
 
     private JsonNode requireOk(ConsulHttp.Response response, String what) {

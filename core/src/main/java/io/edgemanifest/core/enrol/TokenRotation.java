@@ -2,6 +2,8 @@ package io.edgemanifest.core.enrol;
 
 import io.edgemanifest.core.consul.ConsulToken;
 import io.edgemanifest.core.enrol.proto.RotateReply;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -22,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * shared {@link ConsulToken} switched (every client reads it per request) → the presence registers
  * again with it (the agent keeps the token a service was registered with) → {@code
  * ConfirmRotation} (authorised by the new token), which deletes the old one. Key and session are
- * untouched. A step that fails leaves the old token valid: the next attempt starts over.
+ * untouched. A step that fails leaves the old token valid: the next attempt starts over (and, when
+ * failed rounds left the host at its cap of tokens, first confirms the token in force).
  */
 public final class TokenRotation implements AutoCloseable {
 
@@ -86,7 +89,23 @@ public final class TokenRotation implements AutoCloseable {
                 throw new IllegalStateException("no token to rotate");
             }
             try (EnrolmentClient client = EnrolmentClient.connect(stargate.address(), stargate.caPin())) {
-                RotateReply reply = client.rotate(hostId, current);
+                RotateReply reply;
+                try {
+                    reply = client.rotate(hostId, current);
+                } catch (EnrolmentException e) {
+                    if (!holdsTooManyTokens(e)) {
+                        throw e;
+                    }
+                    // Earlier rounds died after Rotate (their tokens never confirmed): the Stargate
+                    // would refuse us forever. Register with the token in force first, so the agent
+                    // holds none we are about to delete, then confirm it (deleting the others) and
+                    // rotate as usual.
+                    log.warn("{}: the Stargate holds the most tokens it allows for us; keeping the current one "
+                            + "and deleting the others before rotating", hostId);
+                    awaitReRegistered();
+                    client.confirmRotation(hostId, current);
+                    reply = client.rotate(hostId, current);
+                }
                 // Stored before use: if we die now we restart with the new token, which is valid.
                 TokenFile.write(tokenFile, reply.getConsulToken());
                 token.set(reply.getConsulToken());
@@ -95,6 +114,12 @@ public final class TokenRotation implements AutoCloseable {
                 log.info("{}: Consul token rotated to {} ({} old token(s) deleted)", hostId, reply.getAccessorId(), deleted);
             }
         }
+    }
+
+    /** The Stargate's answer when a host holds its cap of live tokens (FAILED_PRECONDITION). */
+    private static boolean holdsTooManyTokens(EnrolmentException e) {
+        return e.kind() == EnrolmentException.Kind.REFUSED && e.getCause() instanceof StatusRuntimeException status
+                && status.getStatus().getCode() == Status.Code.FAILED_PRECONDITION;
     }
 
     private void awaitReRegistered() {

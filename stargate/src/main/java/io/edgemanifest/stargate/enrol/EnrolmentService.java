@@ -43,6 +43,12 @@ import org.slf4j.LoggerFactory;
  * host policy anywhere in the ACL system) runs before the first write. The first write spends the
  * use with a check-and-set; the host ID is then claimed with create-only semantics, so two hosts
  * racing for one ID or one use cannot both win. Secrets never reach a log line.
+ *
+ * <p>Revocation ({@code stargate host revoke}) may run at any moment against any of these calls. It
+ * writes {@code revokedAt} into every datacenter's record first, then empties the host's policy, then
+ * deletes its tokens. So every call here refuses a revoked ID, writes host records only with a
+ * check-and-set that leaves a revoked record alone, and a call that minted a token looks again
+ * afterwards and deletes it should the ID have been revoked meanwhile.
  */
 public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
 
@@ -51,7 +57,10 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
     public static final int MAX_USES = 1000;
     /** Expired join token records are kept this long (so a late host hears "expired", not "unknown"), then deleted. */
     static final Duration KEEP_EXPIRED = Duration.ofHours(1);
-    /** A token created in the primary reaches this datacenter about 0.1 s later; allow for it when resolving. */
+    /**
+     * A token created in the primary reaches this datacenter about 0.1 s later: Enrol and Rotate wait
+     * up to this long before answering, so the host can use its new token at once.
+     */
     static final Duration REPLICATION_GRACE = Duration.ofSeconds(5);
 
     private static final Logger log = LoggerFactory.getLogger(EnrolmentService.class);
@@ -62,7 +71,8 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
     /**
      * Tokens one host may hold at once: the current one, a new one being confirmed, and one more for
      * a rotation that failed half-way. Without a cap a host could call Rotate in a loop and fill the
-     * ACL system (every token is replicated to every datacenter).
+     * ACL system (every token is replicated to every datacenter). Holds under parallel calls too (see
+     * {@link #rotate}).
      */
     static final int MAX_TOKENS_PER_HOST = 3;
 
@@ -182,21 +192,45 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
         }
         Instant now = clock.instant();
         if (!store.claimHost(new HostRecord(hostId, null, now, tokenId, datacenter, null))) {
-            // Another enrolment of this ID won between our check and our claim; our use is spent.
+            // Another enrolment of this ID, or its revocation, won between our check and our claim; our use is spent.
             log.warn("enrolment of {} lost a race for the ID; join token {} use spent", hostId, tokenId);
-            throw refuse(Status.ALREADY_EXISTS, "host " + hostId + " is already enrolled");
+            throw store.revoked(hostId) ? refuseRevoked(hostId)
+                    : refuse(Status.ALREADY_EXISTS, "host " + hostId + " is already enrolled");
         }
         AclAdmin.IssuedToken issued;
         try {
             issued = acl.enrolHost(hostId, hostDatacenters());
+        } catch (AclAdmin.HostTakenException e) {
+            // Enrolled through another Stargate, or revoked, since our check: the policy is not ours to undo.
+            releaseClaim(hostId, tokenId);
+            throw e.standing() == AclAdmin.HostStanding.REVOKED ? refuseRevoked(hostId)
+                    : refuse(Status.ALREADY_EXISTS, "host " + hostId + " is already enrolled");
         } catch (RuntimeException e) {
             // Undo what we can, so the host may simply try again with the same join token.
             release(hostId, tokenId);
             throw e;
         }
-        store.putHost(new HostRecord(hostId, issued.accessorId(), now, tokenId, datacenter, null));
+        EnrolmentStore.HostUpdate recorded;
+        String accessor = issued.accessorId();
+        try {
+            recorded = store.updateHost(hostId, h -> h.withAccessor(accessor));
+        } catch (RuntimeException e) {
+            discard(hostId, issued);
+            release(hostId, tokenId);
+            throw e;
+        }
+        if (recorded != EnrolmentStore.HostUpdate.UPDATED) {
+            // Revoked while we enrolled (the token is worthless: its policy is, or is about to be, empty),
+            // or our claim vanished: the token must not reach the host.
+            discard(hostId, issued);
+            if (recorded == EnrolmentStore.HostUpdate.REVOKED) {
+                throw refuseRevoked(hostId);
+            }
+            release(hostId, tokenId);
+            throw refuse(Status.ABORTED, "enrolment record of host " + hostId + " vanished: try again");
+        }
         // The token was made in the primary: answer once this datacenter knows it, so it works at once.
-        awaitResolvable(issued.secretId());
+        awaitResolvable(issued.secretId(), hostId);
         log.info("host {} enrolled with join token {}: ACL token {}", hostId, tokenId, issued.accessorId());
         return EnrolReply.newBuilder()
                 .setConsulToken(issued.secretId())
@@ -216,16 +250,44 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
             throw refuse(Status.PERMISSION_DENIED, "host " + hostId + " was revoked at " + existing.get().value().revokedAt()
                     + ": it needs a new ID (a new state dir)");
         }
-        if (existing.isPresent() || acl.hostEnrolled(hostId)) {
+        // The policy is the global tombstone: it also refuses the ID in a datacenter added after the revocation.
+        AclAdmin.HostStanding standing = acl.hostStanding(hostId);
+        if (standing == AclAdmin.HostStanding.REVOKED) {
+            throw refuseRevoked(hostId);
+        }
+        if (existing.isPresent() || standing == AclAdmin.HostStanding.ENROLLED) {
             throw refuse(Status.ALREADY_EXISTS, "host " + hostId + " is already enrolled");
+        }
+    }
+
+    private static StatusRuntimeException refuseRevoked(String hostId) {
+        return refuse(Status.PERMISSION_DENIED, "host " + hostId + " was revoked: it needs a new ID (a new state dir)");
+    }
+
+    /** Deletes a token we minted but must not hand out; on failure revocation (or the cap) still catches it. */
+    private void discard(String hostId, AclAdmin.IssuedToken issued) {
+        try {
+            acl.deleteToken(issued.accessorId());
+        } catch (RuntimeException e) {
+            log.warn("host {}: ACL token {} not handed out but not deleted either: {}", hostId, issued.accessorId(),
+                    e.getMessage());
         }
     }
 
     private void release(String hostId, String tokenId) {
         try {
-            // A policy left without a token would make the retry look like an enrolled ID.
+            // A policy left without a token would make the retry look like an enrolled ID (a tombstone stays).
             acl.deletePolicyIfUnused(AclPolicies.hostPolicyName(hostId));
-            store.deleteHost(hostId);
+        } catch (RuntimeException e) {
+            log.warn("enrolment of {} failed and its policy could not be removed: {}", hostId, e.getMessage());
+        }
+        releaseClaim(hostId, tokenId);
+    }
+
+    /** Gives back the claim on the ID (unless it was revoked meanwhile) and the join token's use. */
+    private void releaseClaim(String hostId, String tokenId) {
+        try {
+            store.deleteHostUnlessRevoked(hostId);
             for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
                 Optional<Versioned<JoinTokenRecord>> current = store.joinToken(tokenId);
                 if (current.isEmpty() || store.replaceJoinToken(tokenId, current.get().value().refundOne(),
@@ -246,40 +308,101 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
 
     // ---------------------------------------------------------------------------------- Rotate
 
+    /**
+     * A new token for a host, authorised by its current one. The cap check before minting is only a
+     * fast refusal: parallel calls would each see room for one more. The one that counts comes after
+     * minting, in the ACL datacenter: tokens in creation order, and ours is kept only if it is among
+     * the first {@link #MAX_TOKENS_PER_HOST}. A token created earlier is committed before ours, so
+     * every call sees all tokens older than its own, and of N parallel calls only those that fit keep
+     * theirs. Then it looks again for a revocation that ran meanwhile.
+     */
     @Override
     public void rotate(RotateRequest request, StreamObserver<RotateReply> response) {
         answer(response, "rotate", () -> {
             String hostId = requireHostId(request.getHostId());
-            AclAdmin.ResolvedToken caller = requireHostToken(hostId, request.getCurrentToken(), Duration.ZERO);
-            int held = acl.tokensWithPolicy(AclPolicies.hostPolicyName(hostId)).size();
-            if (held >= MAX_TOKENS_PER_HOST) {
-                throw refuse(Status.FAILED_PRECONDITION, "host " + hostId + " holds " + held
-                        + " tokens already: confirm a rotation before starting another");
+            AclAdmin.ResolvedToken caller = requireHostToken(hostId, request.getCurrentToken());
+            AclAdmin.HostCredentials before = requireNotRevoked(hostId);
+            if (before.tokensOldestFirst().size() >= MAX_TOKENS_PER_HOST) {
+                throw tooManyTokens(hostId, before.tokensOldestFirst().size());
             }
-            AclAdmin.IssuedToken issued = acl.issueHostToken(hostId);
+            AclAdmin.IssuedToken issued;
+            try {
+                issued = acl.issueHostToken(hostId);
+            } catch (IllegalStateException e) {
+                // Its policy was emptied (or removed) since our check: a revocation is under way.
+                throw refuseRevoked(hostId);
+            }
+            AclAdmin.HostCredentials after;
+            try {
+                after = acl.hostCredentials(hostId);
+            } catch (RuntimeException e) {
+                discard(hostId, issued);
+                throw e;
+            }
+            if (after.standing() != AclAdmin.HostStanding.ENROLLED || store.revoked(hostId)) {
+                discard(hostId, issued);
+                throw refuseRevoked(hostId);
+            }
+            // How many of the host's tokens are older than ours.
+            int rank = after.tokensOldestFirst().indexOf(issued.accessorId());
+            if (rank < 0) {
+                // The ACL datacenter always lists a token it created; should it not, keep the cap safe.
+                discard(hostId, issued);
+                throw refuse(Status.UNAVAILABLE, "new token of host " + hostId + " not listed yet: try again");
+            }
+            if (rank >= MAX_TOKENS_PER_HOST) {
+                discard(hostId, issued);
+                throw tooManyTokens(hostId, rank);
+            }
             // Answer only once this datacenter knows the new token, so the host can use it at once.
-            awaitResolvable(issued.secretId());
+            awaitResolvable(issued.secretId(), hostId);
             log.info("host {} rotating: new ACL token {} (authorised by {})", hostId, issued.accessorId(), caller.accessorId());
             return RotateReply.newBuilder().setConsulToken(issued.secretId()).setAccessorId(issued.accessorId()).build();
         });
     }
 
+    private static StatusRuntimeException tooManyTokens(String hostId, int held) {
+        return refuse(Status.FAILED_PRECONDITION, "host " + hostId + " holds " + held
+                + " tokens already: confirm a rotation before starting another");
+    }
+
+    /**
+     * Makes the new token the host's only one, authorised by it. No waiting for replication: Rotate
+     * answered only once this datacenter knew the token, and waiting here would let any caller make
+     * us poll Consul for seconds per call.
+     */
     @Override
     public void confirmRotation(ConfirmRotationRequest request, StreamObserver<ConfirmRotationReply> response) {
         answer(response, "confirm rotation", () -> {
             String hostId = requireHostId(request.getHostId());
-            AclAdmin.ResolvedToken current = requireHostToken(hostId, request.getNewToken(), REPLICATION_GRACE);
+            AclAdmin.ResolvedToken current = requireHostToken(hostId, request.getNewToken());
+            AclAdmin.HostCredentials credentials = requireNotRevoked(hostId);
             int deleted = 0;
-            for (String accessor : acl.tokensWithPolicy(AclPolicies.hostPolicyName(hostId))) {
+            for (String accessor : credentials.tokensOldestFirst()) {
                 if (!accessor.equals(current.accessorId())) {
                     acl.deleteToken(accessor);
                     deleted++;
                 }
             }
-            store.host(hostId).ifPresent(h -> store.putHost(h.value().withAccessor(current.accessorId())));
+            // Check-and-set, never over a revoked record: a revocation landing meanwhile keeps its revokedAt.
+            if (store.updateHost(hostId, h -> h.withAccessor(current.accessorId())) == EnrolmentStore.HostUpdate.REVOKED) {
+                throw refuseRevoked(hostId);
+            }
             log.info("host {} rotated to ACL token {}: {} older token(s) deleted", hostId, current.accessorId(), deleted);
             return ConfirmRotationReply.newBuilder().setDeletedTokens(deleted).build();
         });
+    }
+
+    /** Refuses a host revoked here (its record) or anywhere (its policy emptied); returns its credentials otherwise. */
+    private AclAdmin.HostCredentials requireNotRevoked(String hostId) {
+        if (store.revoked(hostId)) {
+            throw refuseRevoked(hostId);
+        }
+        AclAdmin.HostCredentials credentials = acl.hostCredentials(hostId);
+        if (credentials.standing() != AclAdmin.HostStanding.ENROLLED) {
+            throw refuseRevoked(hostId);
+        }
+        return credentials;
     }
 
     private static String requireHostId(String hostId) {
@@ -289,29 +412,32 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
         return hostId;
     }
 
-    /** The token must be one Consul knows and must carry this host's policy. */
-    private AclAdmin.ResolvedToken requireHostToken(String hostId, String secret, Duration grace) {
+    /**
+     * The token must be one Consul knows and must carry this host's policy. One refusal for both
+     * cases, asked once: otherwise anyone could use this call to learn whether an arbitrary string
+     * is a valid Consul token.
+     */
+    private AclAdmin.ResolvedToken requireHostToken(String hostId, String secret) {
         if (!CONSUL_TOKEN.matcher(secret).matches()) {
             throw refuse(Status.INVALID_ARGUMENT, "malformed Consul token");
         }
-        Instant deadline = clock.instant().plus(grace);
         Optional<AclAdmin.ResolvedToken> resolved = acl.resolve(secret);
-        while (resolved.isEmpty() && clock.instant().isBefore(deadline)) {
-            pause();
-            resolved = acl.resolve(secret);
+        if (resolved.isEmpty() || !resolved.get().policyNames().contains(AclPolicies.hostPolicyName(hostId))) {
+            resolved.ifPresent(token -> log.warn("call for {} refused: token {} is not that host's", hostId, token.accessorId()));
+            throw refuse(Status.PERMISSION_DENIED, "not a valid token of host " + hostId);
         }
-        AclAdmin.ResolvedToken token = resolved.orElseThrow(() ->
-                refuse(Status.PERMISSION_DENIED, "Consul does not know this token (revoked or rotated away)"));
-        if (!token.policyNames().contains(AclPolicies.hostPolicyName(hostId))) {
-            log.warn("rotation for {} refused: token {} is not that host's", hostId, token.accessorId());
-            throw refuse(Status.PERMISSION_DENIED, "this token is not host " + hostId + "'s");
-        }
-        return token;
+        return resolved.get();
     }
 
-    private void awaitResolvable(String secret) {
+    /**
+     * Waits until this datacenter resolves the new token with the host's policy. Consul replicates
+     * tokens and policies separately: a token may resolve before its (new) policy arrives, and until
+     * then it carries no rights here and our own checks would not recognise it as the host's.
+     */
+    private void awaitResolvable(String secret, String hostId) {
         Instant deadline = clock.instant().plus(REPLICATION_GRACE);
-        while (acl.resolve(secret).isEmpty()) {
+        String policy = AclPolicies.hostPolicyName(hostId);
+        while (!acl.resolve(secret).map(t -> t.policyNames().contains(policy)).orElse(false)) {
             if (!clock.instant().isBefore(deadline)) {
                 log.warn("new token not yet known in datacenter {} after {} s", datacenter, REPLICATION_GRACE.toSeconds());
                 return;

@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.KeyValueClient;
 import org.kiwiproject.consul.model.kv.Value;
+import org.kiwiproject.consul.option.ImmutableDeleteOptions;
 import org.kiwiproject.consul.option.ImmutablePutOptions;
 import org.kiwiproject.consul.option.ImmutableQueryOptions;
 
@@ -23,7 +25,9 @@ import org.kiwiproject.consul.option.ImmutableQueryOptions;
  *       the secret. Uses are spent with check-and-set on the key's ModifyIndex, so two hosts racing
  *       for a token's last use cannot both win, whatever Consul does with concurrent writes.</li>
  *   <li>{@code enrol/hosts/<host-id>}: who enrolled, with which join token, and whether it was
- *       revoked. Created with {@code cas=0} (only if absent): one host ID, one enrolment.</li>
+ *       revoked. Created with {@code cas=0} (only if absent): one host ID, one enrolment. Every later
+ *       write is a check-and-set too, and none ever replaces a record whose {@code revokedAt} is set:
+ *       a write prepared before a revocation fails instead of erasing its tombstone.</li>
  * </ul>
  */
 public final class EnrolmentStore {
@@ -75,6 +79,18 @@ public final class EnrolmentStore {
     public record Versioned<T>(T value, long modifyIndex) {
     }
 
+    /** What {@link #updateHost} found. */
+    public enum HostUpdate {
+        UPDATED,
+        /** The record carries {@code revokedAt}: left as it is. */
+        REVOKED,
+        /** No record of that host in this datacenter (enrolled through another Stargate, or never). */
+        ABSENT
+    }
+
+    /** Check-and-set rounds before a write gives up: each lost round means somebody else wrote meanwhile. */
+    static final int CAS_ATTEMPTS = 20;
+
     private final Consul consul;
 
     public EnrolmentStore(Consul consul) {
@@ -124,31 +140,58 @@ public final class EnrolmentStore {
         return put(HOSTS + record.hostId(), record, 0);
     }
 
-    public void putHost(HostRecord record) {
-        if (!kv().putValue(HOSTS + record.hostId(), encode(record))) {
-            throw new IllegalStateException("Consul did not store " + HOSTS + record.hostId());
+    /**
+     * Applies {@code change} to the host's record with a check-and-set, re-reading after a lost
+     * round; never touches a revoked record (a read-then-write without the check could land right
+     * after a revocation's write and erase {@code revokedAt}).
+     *
+     * @throws IllegalStateException when every round was lost
+     */
+    public HostUpdate updateHost(String hostId, UnaryOperator<HostRecord> change) {
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            Optional<Versioned<HostRecord>> current = host(hostId);
+            if (current.isEmpty()) {
+                return HostUpdate.ABSENT;
+            }
+            if (current.get().value().revokedAt() != null) {
+                return HostUpdate.REVOKED;
+            }
+            if (put(HOSTS + hostId, change.apply(current.get().value()), current.get().modifyIndex())) {
+                return HostUpdate.UPDATED;
+            }
         }
+        throw new IllegalStateException(HOSTS + hostId + " kept changing: not updated in " + CAS_ATTEMPTS + " attempts");
     }
 
-    public void deleteHost(String hostId) {
-        kv().deleteKey(HOSTS + hostId);
+    /** Whether this datacenter's record of the host says it was revoked. */
+    public boolean revoked(String hostId) {
+        return host(hostId).map(h -> h.value().revokedAt() != null).orElse(false);
+    }
+
+    /**
+     * Deletes the host's record unless it was revoked (undoing a claim): a check-and-set delete, so a
+     * revocation written after our read survives.
+     */
+    public void deleteHostUnlessRevoked(String hostId) {
+        Optional<Versioned<HostRecord>> current = host(hostId);
+        if (current.isPresent() && current.get().value().revokedAt() == null) {
+            kv().deleteKey(HOSTS + hostId, ImmutableDeleteOptions.builder().cas(current.get().modifyIndex()).build());
+        }
     }
 
     /**
      * Marks {@code hostId} revoked in every datacenter's {@code enrol/hosts/} (keeping what an
-     * enrolment there recorded), so no Stargate enrols that ID again. Returns the datacenters where
-     * that failed.
+     * enrolment there recorded, and the first {@code revokedAt} of a record already marked), so no
+     * Stargate enrols that ID again and no Rotate or ConfirmRotation is granted there. Each write is a
+     * check-and-set against the record read (absent: {@code cas=0}), repeated when somebody wrote
+     * meanwhile. Returns the datacenters where that failed.
      */
     public static List<String> markRevokedEverywhere(Consul consul, String hostId, Instant at) {
         List<String> failed = new ArrayList<>();
         KeyValueClient kv = consul.keyValueClient();
         for (String dc : consul.catalogClient().getDatacenters()) {
             try {
-                HostRecord existing = kv.getValue(HOSTS + hostId, ImmutableQueryOptions.builder().datacenter(dc).build())
-                        .flatMap(v -> decode(v, HostRecord.class))
-                        .orElse(new HostRecord(hostId, null, null, null, dc, null));
-                if (!kv.putValue(HOSTS + hostId, encode(existing.revoked(at)), 0,
-                        ImmutablePutOptions.builder().dc(dc).build())) {
+                if (!markRevoked(kv, dc, hostId, at)) {
                     failed.add(dc);
                 }
             } catch (RuntimeException e) {
@@ -156,6 +199,24 @@ public final class EnrolmentStore {
             }
         }
         return failed;
+    }
+
+    private static boolean markRevoked(KeyValueClient kv, String dc, String hostId, Instant at) {
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            Optional<Value> value = kv.getValue(HOSTS + hostId, ImmutableQueryOptions.builder().datacenter(dc).build());
+            // A malformed record must not block a revocation: it is replaced by the tombstone.
+            Optional<HostRecord> existing = value.flatMap(v -> decode(v, HostRecord.class));
+            if (existing.isPresent() && existing.get().revokedAt() != null) {
+                return true;
+            }
+            HostRecord record = existing.orElse(new HostRecord(hostId, null, null, null, dc, null));
+            long cas = value.map(Value::getModifyIndex).orElse(0L);
+            if (kv.putValue(HOSTS + hostId, encode(record.revoked(at)), 0,
+                    ImmutablePutOptions.builder().dc(dc).cas(cas).build())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean put(String key, Object record, long cas) {

@@ -50,17 +50,25 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.kiwiproject.consul.Consul;
 import picocli.CommandLine;
 
 /**
@@ -298,7 +306,7 @@ class EnrolmentIT {
     }
 
     @Test
-    void aRevokedHostLosesTokenPolicyServiceAndKeyAndCannotEnrolAgain() {
+    void aRevokedHostLosesTokensServiceAndKeyKeepsAnEmptyPolicyAndCannotEnrolAgain() {
         String hostId = newHostId();
         ConsulToken token = ConsulToken.of(enrol(joinToken("1h", 1), hostId).getConsulToken());
         // Present in the Stargate's datacenter, and a stale registration in another one (a migration).
@@ -311,7 +319,8 @@ class EnrolmentIT {
                     "--token-file", stargateTokenFile.toString());
             assertThat(revoke.code()).as(revoke.err()).isZero();
 
-            assertThat(policyExists(AclPolicies.hostPolicyName(hostId))).isFalse();
+            assertTombstone(hostId);
+            assertThat(hostTokens(hostId)).isEmpty();
             assertThat(request("GET", "/v1/acl/token/self", token.get(), null)).isEqualTo(403);
             // Deregistered from the catalog: the session bound to its check dies and takes the key along.
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -327,7 +336,102 @@ class EnrolmentIT {
         int tokens = aclTokenCount();
         assertRefused(() -> enrol(again, hostId), Status.Code.PERMISSION_DENIED, "revoked");
         assertThat(aclTokenCount()).isEqualTo(tokens);
-        assertThat(policyExists(AclPolicies.hostPolicyName(hostId))).isFalse();
+        assertTombstone(hostId);
+        // Running it again is harmless: nothing left to do, the tombstone stays.
+        CommandResult rerun = stargateCli("host", "revoke", hostId, "--consul", sg().httpUrl(),
+                "--token-file", stargateTokenFile.toString());
+        assertThat(rerun.code()).as(rerun.err()).isZero();
+        assertThat(rerun.out()).contains("0 token(s) deleted");
+        assertTombstone(hostId);
+    }
+
+    @Test
+    void aRevokedIdIsRefusedWhereNoDatacenterRecordsTheRevocation() {
+        String hostId = newHostId();
+        enrol(joinToken("1h", 1), hostId);
+        assertThat(revoke(hostId).code()).isZero();
+        // A datacenter added after the revocation has no record of it: the policy must refuse the ID there.
+        assertThat(sg().request("DELETE", "/v1/kv/" + EnrolmentStore.HOSTS + hostId, null)).isPresent();
+        JoinToken again = joinToken("1h", 1);
+        int tokens = aclTokenCount();
+        assertRefused(() -> enrol(again, hostId), Status.Code.PERMISSION_DENIED, "revoked");
+        assertThat(aclTokenCount()).isEqualTo(tokens);
+        assertTombstone(hostId);
+    }
+
+    @Test
+    void rotateAndConfirmAreRefusedOnceTheRevocationIsRecorded() {
+        String hostId = newHostId();
+        String token = enrol(joinToken("1h", 1), hostId).getConsulToken();
+        try (EnrolmentClient client = EnrolmentClient.connect(new HostPort("127.0.0.1", stargate.enrolPort()), stargate.caPin());
+             AdminClient admin = new AdminClient()) {
+            String rotated = client.rotate(hostId, token).getConsulToken();
+            // Revocation's first step (its records), as a host calling in a loop would catch it.
+            assertThat(EnrolmentStore.markRevokedEverywhere(admin.consul(), hostId, Instant.now())).isEmpty();
+            assertRefused(() -> client.rotate(hostId, token), Status.Code.PERMISSION_DENIED, "revoked");
+            assertRefused(() -> client.confirmRotation(hostId, rotated), Status.Code.PERMISSION_DENIED, "revoked");
+            assertThat(hostTokens(hostId)).hasSize(2);
+            assertThat(sg().get("/v1/kv/" + EnrolmentStore.HOSTS + hostId + "?raw").orElseThrow()).contains("revokedAt");
+        }
+    }
+
+    @Test
+    void aTokenCarryingARevokedHostsPolicyHasNoRights() {
+        String hostId = newHostId();
+        enrol(joinToken("1h", 1), hostId);
+        assertThat(revoke(hostId).code()).isZero();
+        // What a Rotate racing the revocation would hold: a token minted after revocation listed the tokens.
+        String late = consul.datacenter(PRIMARY).createToken(List.of(AclPolicies.hostPolicyName(hostId)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> request("GET", "/v1/acl/token/self", late, null) == 200);
+        assertThat(request("PUT", "/v1/kv/" + NodeKind.HOST.keyOf(hostId), late, "{}")).isEqualTo(403);
+        assertThat(registerTtlService(hostId, late)).isEqualTo(403);
+    }
+
+    @Test
+    void aHostRotatingInALoopCannotOutrunItsRevocation() throws Exception {
+        String hostId = newHostId();
+        String first = enrol(joinToken("1h", 1), hostId).getConsulToken();
+        List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(first));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger rounds = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<EnrolmentException> stoppedBy = new java.util.concurrent.atomic.AtomicReference<>();
+        CompletableFuture<Void> loop = CompletableFuture.runAsync(() -> {
+            try (EnrolmentClient client = EnrolmentClient.connect(new HostPort("127.0.0.1", stargate.enrolPort()),
+                    stargate.caPin())) {
+                String current = first;
+                while (!stop.get()) {
+                    String next = client.rotate(hostId, current).getConsulToken();
+                    received.add(next);
+                    // ConfirmRotation in a loop: each one reads and rewrites the host's record.
+                    for (int i = 0; i < 3; i++) {
+                        client.confirmRotation(hostId, next);
+                    }
+                    current = next;
+                    rounds.incrementAndGet();
+                }
+            } catch (EnrolmentException refused) {
+                // The revocation caught up with the host: what we are here to see.
+                stoppedBy.set(refused);
+            }
+        });
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> rounds.get() >= 2 || loop.isDone());
+            assertThat(rounds.get()).as("the host's loop stopped early: %s", stoppedBy.get()).isGreaterThanOrEqualTo(2);
+            assertThat(revoke(hostId).code()).isZero();
+        } finally {
+            stop.set(true);
+            loop.get(30, TimeUnit.SECONDS);
+        }
+        for (String dc : List.of(PRIMARY, STARGATE_DC, OTHER_DC)) {
+            assertThat(consul.datacenter(dc).get("/v1/kv/" + EnrolmentStore.HOSTS + hostId + "?raw").orElseThrow())
+                    .as(dc).contains("revokedAt").doesNotContain("\"revokedAt\":null");
+        }
+        assertTombstone(hostId);
+        assertThat(hostTokens(hostId)).isEmpty();
+        for (String token : received) {
+            assertThat(request("PUT", "/v1/kv/" + NodeKind.HOST.keyOf(hostId), token, "{}")).isEqualTo(403);
+        }
+        assertRefused(() -> enrol(joinToken("1h", 1), hostId), Status.Code.PERMISSION_DENIED, "revoked");
     }
 
     @Test
@@ -348,7 +452,8 @@ class EnrolmentIT {
 
             assertThat(token.get()).isNotEqualTo(old);
             assertThat(TokenFile.read(hostDir.resolve(HostEnrolment.TOKEN_FILE))).contains(token.get());
-            assertThat(request("GET", "/v1/acl/token/self", old, null)).isEqualTo(403);
+            // Deleted in the primary; the Stargate's datacenter learns it by replication (~0.1 s).
+            await().atMost(Duration.ofSeconds(5)).until(() -> request("GET", "/v1/acl/token/self", old, null) == 403);
             assertThat(request("GET", "/v1/acl/token/self", token.get(), null)).isEqualTo(200);
             // Still present, with the same session holding the same key, beyond a few TTLs.
             Instant later = Instant.now().plusSeconds(4);
@@ -374,13 +479,98 @@ class EnrolmentIT {
         String otherToken = enrol(joinToken("1h", 1), newHostId()).getConsulToken();
         HostPort address = new HostPort("127.0.0.1", stargate.enrolPort());
         try (EnrolmentClient client = EnrolmentClient.connect(address, stargate.caPin())) {
-            assertRefused(() -> client.rotate(hostId, otherToken), Status.Code.PERMISSION_DENIED, "not host " + hostId);
+            assertRefused(() -> client.rotate(hostId, otherToken), Status.Code.PERMISSION_DENIED,
+                    "not a valid token of host " + hostId);
             assertRefused(() -> client.rotate(hostId, "00000000-0000-0000-0000-000000000000"),
-                    Status.Code.PERMISSION_DENIED, "does not know");
+                    Status.Code.PERMISSION_DENIED, "not a valid token of host " + hostId);
             // Rotating without confirming: the third live token is the last one granted.
             client.rotate(hostId, token);
             client.rotate(hostId, token);
             assertRefused(() -> client.rotate(hostId, token), Status.Code.FAILED_PRECONDITION, "confirm a rotation");
+        }
+    }
+
+    @Test
+    void parallelRotationsCannotExceedTheTokenCap() throws Exception {
+        String hostId = newHostId();
+        String token = enrol(joinToken("1h", 1), hostId).getConsulToken();
+        int calls = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicInteger granted = new AtomicInteger();
+        AtomicInteger capped = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(calls);
+        try {
+            List<Future<?>> results = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                results.add(pool.submit(() -> {
+                    try (EnrolmentClient client = EnrolmentClient.connect(new HostPort("127.0.0.1", stargate.enrolPort()),
+                            stargate.caPin())) {
+                        start.await();
+                        client.rotate(hostId, token);
+                        granted.incrementAndGet();
+                    } catch (EnrolmentException e) {
+                        assertThat(e).hasMessageContaining("confirm a rotation");
+                        capped.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> result : results) {
+                result.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(granted.get() + capped.get()).isEqualTo(calls);
+        assertThat(granted).hasValueLessThanOrEqualTo(2);
+        assertThat(hostTokens(hostId)).hasSize(1 + granted.get()).hasSizeLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void rotationRecoversWhenFailedRoundsLeftTheHostAtItsTokenCap() throws Exception {
+        String hostId = newHostId();
+        Path hostDir = dir.resolve("host-wedged");
+        Path joinFile = Files.writeString(dir.resolve("join-wedged"), joinToken("1h", 1).text());
+        String old = HostEnrolment.loadOrEnrol(hostDir, hostId, new HostPort("127.0.0.1", stargate.enrolPort()), joinFile);
+        HostEnrolment.Stargate at = HostEnrolment.stargate(hostDir).orElseThrow();
+        try (EnrolmentClient client = EnrolmentClient.connect(at.address(), at.caPin())) {
+            // Two rounds that died after Rotate: never confirmed.
+            client.rotate(hostId, old);
+            client.rotate(hostId, old);
+        }
+        assertThat(hostTokens(hostId)).hasSize(3);
+        ConsulToken token = ConsulToken.of(old);
+        AtomicInteger registrations = new AtomicInteger();
+        new TokenRotation(hostId, at, hostDir.resolve(HostEnrolment.TOKEN_FILE), token, () -> {
+            registrations.incrementAndGet();
+            return CompletableFuture.completedFuture(null);
+        }).rotateOnce();
+
+        assertThat(token.get()).isNotEqualTo(old);
+        assertThat(TokenFile.read(hostDir.resolve(HostEnrolment.TOKEN_FILE))).contains(token.get());
+        assertThat(hostTokens(hostId)).hasSize(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> request("GET", "/v1/acl/token/self", old, null) == 403);
+        assertThat(request("GET", "/v1/acl/token/self", token.get(), null)).isEqualTo(200);
+        assertThat(registrations).hasPositiveValue();
+    }
+
+    @Test
+    void confirmingWithAnUnknownTokenIsRefusedAtOnceAndLikeAnotherHostsToken() {
+        String hostId = newHostId();
+        enrol(joinToken("1h", 1), hostId);
+        String otherToken = enrol(joinToken("1h", 1), newHostId()).getConsulToken();
+        try (EnrolmentClient client = EnrolmentClient.connect(new HostPort("127.0.0.1", stargate.enrolPort()), stargate.caPin())) {
+            long started = System.nanoTime();
+            String unknown = refusal(() -> client.confirmRotation(hostId, UUID.randomUUID().toString()));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            String notHis = refusal(() -> client.confirmRotation(hostId, otherToken));
+            // Before, an unknown token was polled for ~5 s (dozens of Consul lookups per unauthenticated call).
+            assertThat(took).isLessThan(Duration.ofSeconds(2));
+            // One answer for both: the call must not tell whether an arbitrary string is a valid Consul token.
+            assertThat(unknown).isEqualTo(notHis);
+            assertThat(refusal(() -> client.rotate(hostId, UUID.randomUUID().toString()))).isEqualTo(
+                    refusal(() -> client.rotate(hostId, otherToken)));
         }
     }
 
@@ -422,6 +612,68 @@ class EnrolmentIT {
     private static EnrolReply enrol(JoinToken token, String hostId) {
         try (EnrolmentClient client = EnrolmentClient.connect(new HostPort("127.0.0.1", stargate.enrolPort()), token.caPin())) {
             return client.enrol(token, hostId);
+        }
+    }
+
+    /** The refusal's description (a PERMISSION_DENIED), without the per-call prefix. */
+    private static String refusal(Runnable call) {
+        try {
+            call.run();
+        } catch (EnrolmentException e) {
+            assertThat(e.kind()).isEqualTo(EnrolmentException.Kind.REFUSED);
+            Status status = ((StatusRuntimeException) e.getCause()).getStatus();
+            assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            return status.getDescription();
+        }
+        throw new AssertionError("not refused");
+    }
+
+    private static CommandResult revoke(String hostId) {
+        CommandResult result = stargateCli("host", "revoke", hostId, "--consul", sg().httpUrl(),
+                "--token-file", stargateTokenFile.toString());
+        assertThat(result.code()).as(result.err()).isZero();
+        return result;
+    }
+
+    /** The host's policy exists, with no rules: the revoked ID's tombstone. */
+    private static void assertTombstone(String hostId) {
+        String policy = consul.datacenter(PRIMARY).get("/v1/acl/policy/name/" + AclPolicies.hostPolicyName(hostId))
+                .orElseThrow(() -> new AssertionError("no policy for " + hostId));
+        try {
+            assertThat(JSON.readTree(policy).path("Rules").asText("")).isBlank();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Accessor IDs of the tokens carrying the host's policy, as the primary lists them (none without a policy). */
+    private static List<String> hostTokens(String hostId) {
+        try {
+            Optional<String> policy = consul.datacenter(PRIMARY).get("/v1/acl/policy/name/" + AclPolicies.hostPolicyName(hostId));
+            if (policy.isEmpty()) {
+                return List.of();
+            }
+            String id = JSON.readTree(policy.get()).path("ID").asText();
+            List<String> accessors = new ArrayList<>();
+            JSON.readTree(consul.datacenter(PRIMARY).get("/v1/acl/tokens?policy=" + id).orElseThrow())
+                    .forEach(t -> accessors.add(t.path("AccessorID").asText()));
+            return accessors;
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A Consul client with the management token, for the steps a test plays by hand. */
+    private static final class AdminClient implements AutoCloseable {
+        private final Consul client = ConsulEndpoint.parse(sg().httpUrl(), sg().masterToken()).client();
+
+        Consul consul() {
+            return client;
+        }
+
+        @Override
+        public void close() {
+            client.destroy();
         }
     }
 

@@ -23,13 +23,18 @@ final class BenchTokens {
     static void provisionHosts(ConsulAgent primary, Path hostsDir, int n, List<String> datacenters) throws IOException {
         long started = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            Path dir = Files.createDirectories(hostsDir.resolve("sim-" + i));
-            String id = "host-" + UUID.randomUUID();
-            Files.writeString(dir.resolve("node-id"), id + "\n");
-            AclPolicies.PolicySpec policy = AclPolicies.host(id, datacenters);
-            write(dir.resolve("consul-token"), primary.createToken(policy.name(), policy.rules(), policy.datacenters()));
+            provisionHost(primary, hostsDir.resolve("sim-" + i), datacenters);
         }
         System.err.printf("bench: %d host tokens made in %.1f s%n", n, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** One host's ID and token in its state dir. */
+    static void provisionHost(ConsulAgent primary, Path stateDir, List<String> datacenters) throws IOException {
+        Path dir = Files.createDirectories(stateDir);
+        String id = "host-" + UUID.randomUUID();
+        Files.writeString(dir.resolve("node-id"), id + "\n");
+        AclPolicies.PolicySpec policy = AclPolicies.host(id, datacenters);
+        write(dir.resolve("consul-token"), primary.createToken(policy.name(), policy.rules(), policy.datacenters()));
     }
 
     /** The role policies, once per datacenter group. */

@@ -40,7 +40,10 @@ final class FootprintBench {
         Files.createDirectories(dir);
         String previousLogDir = System.setProperty("edge.test.logDir", dir.resolve("logs").toString());
         List<Map<String, Object>> rows = new ArrayList<>();
-        try (ConsulAgent consul = ConsulAgent.create("fp").withLogLevel("info").start()) {
+        // ACLs on, as production runs: the host holds a token of its own (as after enrolment).
+        try (ConsulAgent consul = ConsulAgent.createWithAcls("fp").withLogLevel("info").start()) {
+            Http.token = consul.masterToken();
+            hostTokens = consul;
             String url = consul.httpUrl();
             Path jsa = dir.resolve("host-agent.jsa");
             List<String> cds = new ArrayList<>(launcherFlags);
@@ -53,6 +56,7 @@ final class FootprintBench {
             rows.add(hostAgent(url, dir, "launcher flags + CDS", cds));
             rows.add(consulClient(consul, dir));
         } finally {
+            Http.token = null;
             Launch.restoreLogDir(previousLogDir);
             Launch.killAll();
         }
@@ -64,8 +68,11 @@ final class FootprintBench {
         System.out.print(Results.table(rows));
     }
 
-    private Map<String, Object> hostAgent(String consul, Path dir, String name, List<String> flags) {
+    private ConsulAgent hostTokens;
+
+    private Map<String, Object> hostAgent(String consul, Path dir, String name, List<String> flags) throws IOException {
         Path state = dir.resolve("host-" + Integer.toHexString(name.hashCode()));
+        BenchTokens.provisionHost(hostTokens, state, List.of(hostTokens.datacenter()));
         System.err.println("bench footprint: host-agent, " + name);
         long started = System.nanoTime();
         Process agent = Launch.jar(root, "host-agent", flags, dir.resolve("logs").resolve("host-agent.log"),

@@ -93,7 +93,7 @@ public final class Stargate implements AutoCloseable {
         ca = EnrolmentCa.loadOrCreate(config.stateDir(), id);
         String adminSecret = EnrolmentServer.newAdminSecret(config.stateDir());
         EnrolmentService service = new EnrolmentService(new EnrolmentStore(enrolClient), acl, config.datacenter(),
-                ca.pin(), adminSecret, this::stargateDatacenters, Clock.systemUTC());
+                ca.pin(), adminSecret, this::stargateDatacenters, Clock.systemUTC(), config.hostSessionNodes());
         enrolment = new EnrolmentServer(config.stateDir(), config.bind(), config.enrolPort(), ca,
                 List.of(config.advertiseHost(), config.bind()), service).start();
     }
@@ -192,7 +192,15 @@ public final class Stargate implements AutoCloseable {
      */
     public record StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
                                  String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version,
-                                 int enrolPort, String primaryDatacenter, TlsFiles tls, boolean tlsCheckSkipVerify) {
+                                 int enrolPort, String primaryDatacenter, TlsFiles tls, boolean tlsCheckSkipVerify,
+                                 String hostSessionNodes) {
+
+        public StargateConfig(ConsulEndpoint endpoint, String datacenter, Path stateDir, String bind, int grpcPort,
+                              String advertiseHost, Integer advertisePort, Duration deregisterAfter, String version,
+                              int enrolPort, String primaryDatacenter, TlsFiles tls, boolean tlsCheckSkipVerify) {
+            this(endpoint, datacenter, stateDir, bind, grpcPort, advertiseHost, advertisePort, deregisterAfter, version,
+                    enrolPort, primaryDatacenter, tls, tlsCheckSkipVerify, "");
+        }
 
         /** Certificate and key files of a TLS server. */
         public record TlsFiles(Path cert, Path key) {
@@ -233,6 +241,8 @@ public final class Stargate implements AutoCloseable {
             if (deregisterAfter.compareTo(Duration.ofMinutes(1)) < 0) {
                 throw new IllegalArgumentException("--deregister-after must be at least 1m: " + deregisterAfter.toSeconds() + "s");
             }
+            hostSessionNodes = io.edgemanifest.core.acl.AclPolicies.requireNodePrefix(
+                    hostSessionNodes == null ? "" : hostSessionNodes.strip());
             if (enrolPort < 0 || enrolPort > 65_535) {
                 throw new IllegalArgumentException("invalid --enrol-port " + enrolPort + ": must be 0 (any free port) to 65535");
             }

@@ -34,6 +34,11 @@ public final class StargateMain implements Callable<Integer> {
                     + "Default: asked from the Consul agent. Env EDGE_PRIMARY_DATACENTER.")
     String primaryDatacenter;
 
+    @Option(names = "--host-session-nodes", paramLabel = "PREFIX", defaultValue = "${env:EDGE_HOST_SESSION_NODES:-}",
+            description = "Node-name prefix of the Consul agents hosts use: enrolled hosts may hold (and destroy) sessions "
+                    + "only there, never on a gateway's or stargate's agent. Default: every node. Env EDGE_HOST_SESSION_NODES.")
+    String hostSessionNodes;
+
     Stargate.StargateConfig config() {
         if (datacenter == null || datacenter.isBlank()) {
             throw new IllegalArgumentException("--datacenter is required (or EDGE_DATACENTER)");
@@ -45,7 +50,7 @@ public final class StargateMain implements Callable<Integer> {
                 : new Stargate.StargateConfig.TlsFiles(node.tlsCert, node.tlsKey);
         return new Stargate.StargateConfig(node.endpoint(), datacenter, node.stateDir(), node.bind, node.grpcPort,
                 node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, enrolPort, primaryDatacenter,
-                tls, node.tlsCheckSkipVerify);
+                tls, node.tlsCheckSkipVerify, hostSessionNodes);
     }
 
     @Override

@@ -274,7 +274,12 @@ public final class AclAdmin implements AutoCloseable {
      * @throws HostTakenException when the host's policy exists already
      */
     public IssuedToken enrolHost(String hostId, List<String> stargateDatacenters) {
-        PolicySpec spec = AclPolicies.host(hostId, stargateDatacenters);
+        return enrolHost(hostId, stargateDatacenters, "");
+    }
+
+    /** As {@link #enrolHost(String, List)}, sessions allowed only on nodes named {@code sessionNodePrefix…}. */
+    public IssuedToken enrolHost(String hostId, List<String> stargateDatacenters, String sessionNodePrefix) {
+        PolicySpec spec = AclPolicies.host(hostId, stargateDatacenters, sessionNodePrefix);
         try {
             acl().createPolicy(ImmutablePolicy.builder().name(spec.name()).description(spec.description())
                     .rules(spec.rules()).datacenters(spec.datacenters()).build());

@@ -118,17 +118,38 @@ public final class AclPolicies {
      * datacenters only.
      */
     public static PolicySpec host(String hostId, List<String> stargateDatacenters) {
+        return host(hostId, stargateDatacenters, "");
+    }
+
+    /**
+     * @param sessionNodePrefix the Consul nodes (agents) whose sessions the host may write: its own
+     *                          session lives on the agent it uses, and 1.8 grants sessions per node,
+     *                          so whatever this covers, the host could also destroy others' sessions
+     *                          there. "" = every node; production gives hosts their own agents,
+     *                          named under one prefix, so no host reaches a gateway's or stargate's.
+     */
+    public static PolicySpec host(String hostId, List<String> stargateDatacenters, String sessionNodePrefix) {
         if (!NodeIdentity.isValid(hostId, NodeKind.HOST)) {
             throw new IllegalArgumentException("invalid host ID '" + hostId + "'");
         }
         stargateDatacenters.forEach(AclPolicies::requireDatacenter);
+        requireNodePrefix(sessionNodePrefix);
         return new PolicySpec(hostPolicyName(hostId), "Edge Manifest host " + hostId, """
                 service "%1$s" { policy = "write" }
                 service "gateway" { policy = "read" }
                 node_prefix "" { policy = "read" }
-                session_prefix "" { policy = "write" }
+                session_prefix "%3$s" { policy = "write" }
                 key "%2$s" { policy = "write" }
-                """.formatted(hostId, NodeKind.HOST.keyOf(hostId)), stargateDatacenters);
+                """.formatted(hostId, NodeKind.HOST.keyOf(hostId), sessionNodePrefix), stargateDatacenters);
+    }
+
+    /** A Consul node name prefix: letters, digits, '-', '_' and '.', or empty for every node. */
+    public static String requireNodePrefix(String prefix) {
+        if (prefix == null || !prefix.matches("[A-Za-z0-9._-]{0,64}")) {
+            throw new IllegalArgumentException("invalid --host-session-nodes '" + prefix
+                    + "' (a node name prefix: letters, digits, '.', '-', '_')");
+        }
+        return prefix;
     }
 
     public static String hostPolicyName(String hostId) {

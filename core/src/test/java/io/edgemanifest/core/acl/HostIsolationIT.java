@@ -150,6 +150,19 @@ class HostIsolationIT {
     }
 
     @Test
+    void aSessionNodePrefixKeepsAHostAwayFromSessionsOnOtherAgents() {
+        String idC = NodeIdentity.loadOrCreate(dir.resolve("c"), NodeKind.HOST);
+        // Hosts' own agents named "hosts-…": this agent (consul-iso-sg) is not one of them.
+        AclPolicies.PolicySpec narrow = AclPolicies.host(idC, List.of("iso-sg", "iso-sg2"), "hosts-");
+        String token = consul.datacenter("iso-explorer").createToken(narrow.name(), narrow.rules(), narrow.datacenters());
+        AclHttp asC = new AclHttp(consul.datacenter("iso-sg").httpUrl(), token);
+        await().atMost(Duration.ofSeconds(5)).until(() -> asC.get(keyOf(idC)) == 404);
+
+        assertThat(asC.put("/v1/session/destroy/" + b.sessionId().orElseThrow(), "")).isEqualTo(403);
+        assertThat(asC.put("/v1/session/create", "{\"NodeChecks\": []}")).isEqualTo(403);
+    }
+
+    @Test
     void aDestroyedSessionCostsTheVictimItsRecordForUnderOneTtlAndNeverItsCheck() {
         String victimSession = b.sessionId().orElseThrow();
         assertThat(asA.put("/v1/session/destroy/" + victimSession, "")).isEqualTo(200); // the hole 1.8 leaves

@@ -91,8 +91,20 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
      * @param adminSecret         what {@code CreateJoinToken} callers must present
      * @param stargateDatacenters where host tokens are valid (asked at each enrolment: datacenters come and go)
      */
+    private final String hostSessionNodes;
+
     public EnrolmentService(EnrolmentStore store, AclAdmin acl, String datacenter, String caPin, String adminSecret,
                             Supplier<List<String>> stargateDatacenters, Clock clock) {
+        this(store, acl, datacenter, caPin, adminSecret, stargateDatacenters, clock, "");
+    }
+
+    /**
+     * @param hostSessionNodes the node-name prefix of the Consul agents hosts use: their sessions are
+     *                         allowed there only ("" = every node; see AclPolicies.host)
+     */
+    public EnrolmentService(EnrolmentStore store, AclAdmin acl, String datacenter, String caPin, String adminSecret,
+                            Supplier<List<String>> stargateDatacenters, Clock clock, String hostSessionNodes) {
+        this.hostSessionNodes = io.edgemanifest.core.acl.AclPolicies.requireNodePrefix(hostSessionNodes);
         this.store = Objects.requireNonNull(store, "store");
         this.acl = Objects.requireNonNull(acl, "acl");
         this.datacenter = Objects.requireNonNull(datacenter, "datacenter");
@@ -199,7 +211,7 @@ public final class EnrolmentService extends EnrolmentGrpc.EnrolmentImplBase {
         }
         AclAdmin.IssuedToken issued;
         try {
-            issued = acl.enrolHost(hostId, hostDatacenters());
+            issued = acl.enrolHost(hostId, hostDatacenters(), hostSessionNodes);
         } catch (AclAdmin.HostTakenException e) {
             // Enrolled through another Stargate, or revoked, since our check: the policy is not ours to undo.
             releaseClaim(hostId, tokenId);

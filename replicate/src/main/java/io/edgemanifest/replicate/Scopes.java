@@ -162,11 +162,7 @@ final class Scopes {
             doc.put("tags", health.getService().getTags());
             doc.put("meta", health.getService().getMeta());
             doc.put("status", aggregate(health.getChecks()));
-            try {
-                return Base64.getEncoder().encodeToString(JSON.writeValueAsString(doc).getBytes(StandardCharsets.UTF_8));
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("cannot encode service " + health.getService().getId(), e);
-            }
+            return encodeDoc(doc, health.getService().getId());
         }
 
         /** Consul's own rule: the worst check wins. */

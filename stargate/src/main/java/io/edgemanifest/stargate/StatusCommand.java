@@ -1,5 +1,7 @@
 package io.edgemanifest.stargate;
 
+import io.edgemanifest.core.enrol.HostPort;
+
 import io.edgemanifest.stargate.v1.StargateGrpc;
 import io.edgemanifest.stargate.v1.StatusReply;
 import io.edgemanifest.stargate.v1.StatusRequest;
@@ -22,48 +24,6 @@ public final class StatusCommand implements Callable<Integer> {
 
     /** How long a call may take before we give up on the Stargate. */
     static final long DEADLINE_SECONDS = 5;
-
-    /** A gRPC target as operators write it: {@code host:port} or {@code [v6-address]:port}. */
-    public record Address(String host, int port) {
-        public Address {
-            if (host == null || host.isBlank()) {
-                throw new IllegalArgumentException("invalid address: empty host");
-            }
-            if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("invalid port " + port + ": must be 1 to 65535");
-            }
-        }
-
-        public static Address parse(String text) {
-            String bad = "invalid --address '" + text + "': expected host:port, e.g. 127.0.0.1:7400";
-            int colon = text == null ? -1 : text.lastIndexOf(':');
-            if (colon <= 0 || colon == text.length() - 1) {
-                throw new IllegalArgumentException(bad);
-            }
-            String host = text.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            } else if (host.contains(":")) {
-                // An unbracketed IPv6 address: which colon starts the port is ambiguous.
-                throw new IllegalArgumentException(bad);
-            }
-            int port;
-            try {
-                port = Integer.parseInt(text.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(bad);
-            }
-            if (host.isBlank() || port < 1 || port > 65_535) {
-                throw new IllegalArgumentException(bad);
-            }
-            return new Address(host, port);
-        }
-
-        @Override
-        public String toString() {
-            return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-        }
-    }
 
     @Spec
     private CommandSpec spec;
@@ -91,7 +51,7 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         // Parsed here rather than by a picocli converter so the message is ours, and Cli maps
         // the IllegalArgumentException to one line and exit code 2.
-        Address target = Address.parse(address);
+        HostPort target = HostPort.parse(address, "--address");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials()).build();

@@ -1,5 +1,7 @@
 package io.edgemanifest.stargate;
 
+import io.edgemanifest.core.enrol.HostPort;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,14 +14,14 @@ class StatusCommandTest {
     @ParameterizedTest
     @CsvSource({"127.0.0.1:7400,127.0.0.1,7400", "stargate.local:1,stargate.local,1", "[::1]:65535,::1,65535"})
     void parsesHostAndPort(String text, String host, int port) {
-        assertThat(StatusCommand.Address.parse(text)).isEqualTo(new StatusCommand.Address(host, port));
+        assertThat(HostPort.parse(text, "--address")).isEqualTo(new HostPort(host, port));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "nope", "127.0.0.1", "127.0.0.1:", ":7400", "127.0.0.1:0", "127.0.0.1:65536",
             "127.0.0.1:http", "::1:7400", "[]:7400"})
     void rejectsAnythingElseNamingTheValue(String text) {
-        assertThatThrownBy(() -> StatusCommand.Address.parse(text))
+        assertThatThrownBy(() -> HostPort.parse(text, "--address"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'" + text + "'");
     }

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What Consul 1.8's ACLs cannot stop one host from doing to the others on a shared agent, caught
- * and undone by the Stargate of the datacenter, every {@code interval}:
+ * and undone by the Stargate of the datacenter (one blocking query on the checks, answered when one
+ * changes or every 5 s, at most once per {@code interval}):
  *
  * <ul>
  *   <li><b>A forged node check</b>: service write on its own name lets a host register a check
@@ -62,6 +63,9 @@ public final class NodeGuard implements AutoCloseable {
         return t;
     });
     private String lastProblem;
+    private java.math.BigInteger index = java.math.BigInteger.ZERO;
+    /** Longest wait of one sweep's blocking query: within the client's 10 s read timeout. */
+    private static final Duration WAIT = Duration.ofSeconds(5);
 
     /**
      * @param consul        a client with the stargate's token (acl write, host service write, session write)
@@ -85,6 +89,7 @@ public final class NodeGuard implements AutoCloseable {
             sweep();
             lastProblem = null;
         } catch (RuntimeException e) {
+            index = java.math.BigInteger.ZERO;
             String problem = Errors.rootMessage(e);
             if (!problem.equals(lastProblem)) {
                 log.warn("node guard: sweep failed ({}), retrying every {} ms", problem, interval.toMillis());
@@ -95,8 +100,16 @@ public final class NodeGuard implements AutoCloseable {
 
     /** One pass; package-visible for tests. */
     void sweep() {
-        List<HealthCheck> checks = consul.healthClient().getChecksByState(State.ANY, ImmutableQueryOptions.builder()
-                .filter("CheckID == \"serfHealth\" or ServiceTags contains \"host\"").build()).getResponse();
+        // A blocking query: a datacenter of 10,000 hosts answers only when a check changes (a TTL
+        // pass with unchanged output does not), or every WAIT so a dead node's grace can run out.
+        var options = ImmutableQueryOptions.builder().filter("CheckID == \"serfHealth\" or ServiceTags contains \"host\"");
+        if (index.signum() > 0) {
+            options.wait(WAIT.toSeconds() + "s").index(index);
+        }
+        var response = consul.healthClient().getChecksByState(State.ANY, options.build());
+        java.math.BigInteger next = response.getIndex() == null ? java.math.BigInteger.ZERO : response.getIndex();
+        index = next.compareTo(index) < 0 ? java.math.BigInteger.ZERO : next;
+        List<HealthCheck> checks = response.getResponse();
         Instant now = clock.instant();
         Set<String> critical = new HashSet<>();
         for (HealthCheck check : checks) {

@@ -91,6 +91,7 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         StoreConfig config = storeConfig();
         ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
         TokenCheck.require(endpoint, tokens.source()); // before the store: a bad token must not migrate anything
+        requireReplicaRead(endpoint);
         DeviceStore store;
         try {
             store = JdbcDeviceStore.open(config);
@@ -102,6 +103,30 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         }
         Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace).start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
+    }
+
+    /**
+     * Consul 1.8 filters a recursive read the token may not make down to nothing, which would look
+     * like an empty network — every device OFFLINE. A single-key read is refused with 403 instead:
+     * asked once at start, a token without read on the replica is a configuration error (exit 2).
+     */
+    private void requireReplicaRead(ConsulEndpoint endpoint) {
+        org.kiwiproject.consul.Consul consul = endpoint.client(java.time.Duration.ofSeconds(5));
+        try {
+            for (String key : List.of("replica/", "replicate/status/")) {
+                try {
+                    consul.keyValueClient().getValue(key);
+                } catch (RuntimeException e) {
+                    if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
+                        throw new IllegalArgumentException("the Explorer's token (" + tokens.source()
+                                + ") may not read " + key + " at " + endpoint + ": give it the explorer role (stargate acl token create --role explorer)");
+                    }
+                    return; // not answering is not a configuration error: ingest retries
+                }
+            }
+        } finally {
+            consul.destroy();
+        }
     }
 
     public static void main(String[] args) {

@@ -19,10 +19,10 @@ public abstract class RunnableJarContract {
 
     /** A Consul that requires a token (ACLs on, default deny). */
     @RegisterExtension
-    static final ConsulExtension aclConsul = ConsulExtension.datacentersWithAcls("jar-acl");
+    protected static final ConsulExtension aclConsul = ConsulExtension.datacentersWithAcls("jar-acl");
 
     @TempDir
-    Path dir;
+    protected Path dir;
 
     private final String module;
     private final RunnableJar jar;

@@ -121,6 +121,7 @@ public final class ReplicaIngest implements AutoCloseable {
         threads.add(Thread.ofVirtual().name("ingest-" + prefix).start(() -> {
             Backoff backoff = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(10));
             BigInteger index = BigInteger.ZERO;
+            boolean refused = false;
             while (running) {
                 try {
                     QueryOptions options = index.signum() == 0 ? QueryOptions.BLANK
@@ -137,8 +138,22 @@ public final class ReplicaIngest implements AutoCloseable {
                     if (!running) {
                         return;
                     }
-                    log.debug("ingest watch {} failed: {}", prefix, e.toString());
+                    if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
+                        // Not an outage: the token lost its read on the replica. Say it once, keep retrying.
+                        if (!refused) {
+                            log.warn("ingest: Consul refuses the Explorer's token on {} ({}): retrying with back-off",
+                                    prefix, io.edgemanifest.core.Errors.rootMessage(e));
+                        }
+                        refused = true;
+                    } else {
+                        log.debug("ingest watch {} failed: {}", prefix, e.toString());
+                    }
                     pause(backoff.next());
+                    continue;
+                }
+                if (refused) {
+                    log.info("ingest: Consul accepts the Explorer's token on {} again", prefix);
+                    refused = false;
                 }
             }
         }));

@@ -66,6 +66,8 @@ public final class ConsulAgent implements AutoCloseable {
     private final Ports ports;
     private final Supplier<List<String>> wanPeers;
     private final Acl acl;
+    /** The other datacenters of this agent's group: where ACL writes must have replicated to. */
+    private volatile Supplier<java.util.Collection<ConsulAgent>> group = List::of;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Path workDir;
     private Process guard;
@@ -207,6 +209,58 @@ public final class ConsulAgent implements AutoCloseable {
         } else {
             request("PUT", "/v1/acl/policy", policy).orElseThrow(() -> new IllegalStateException("cannot create policy " + name));
         }
+        awaitReplicated(name);
+    }
+
+    void joinGroup(Supplier<java.util.Collection<ConsulAgent>> members) {
+        this.group = members;
+    }
+
+    /**
+     * Waits until every other running datacenter of the group has replicated the ACL system up to
+     * now: Consul replicates tokens and policies apart, ~0.1 s after the primary, and a test using a
+     * token in a secondary at once would see 403 (its token known, its policy not yet) — measured.
+     */
+    private void awaitReplicated(String what) {
+        long index = aclIndex("/v1/acl/policies");
+        long tokens = aclIndex("/v1/acl/tokens");
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(15));
+        for (ConsulAgent other : group.get()) {
+            if (other == this || !other.isRunning() || other.acl == null) {
+                continue;
+            }
+            while (true) {
+                String state = other.get("/v1/acl/replication").orElse("");
+                if (number(state, "ReplicatedIndex") >= index && number(state, "ReplicatedTokenIndex") >= tokens) {
+                    break;
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("datacenter " + other.datacenter + " did not replicate " + what
+                            + " within 15 s: " + state);
+                }
+                pause(Duration.ofMillis(20));
+            }
+        }
+    }
+
+    /** The index of an ACL table in this (primary) datacenter: the X-Consul-Index of its listing. */
+    private long aclIndex(String path) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(httpUrl() + path)).timeout(Duration.ofSeconds(10))
+                    .header("X-Consul-Token", acl.masterToken()).GET().build();
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            return response.headers().firstValueAsLong("X-Consul-Index").orElse(0L);
+        } catch (IOException e) {
+            return 0L;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0L;
+        }
+    }
+
+    private static long number(String json, String name) {
+        var matcher = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*(\\d+)").matcher(json);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : -1L;
     }
 
     /** A new global token carrying these (existing) policies; returns its secret. */
@@ -215,6 +269,7 @@ public final class ConsulAgent implements AutoCloseable {
         String token = request("PUT", "/v1/acl/token", "{\"Description\": " + json("test " + String.join(",", policyNames))
                 + ", \"Policies\": " + policies + "}")
                 .orElseThrow(() -> new IllegalStateException("cannot create a token for " + policyNames));
+        awaitReplicated("a token for " + policyNames);
         return field(token, "SecretID");
     }
 

@@ -56,6 +56,7 @@ public final class ConsulDatacenters implements AutoCloseable {
                 group.agents.put(name, new ConsulAgent(name, binary, logDir, () -> group.wanPeersOf(name), acl));
             }
             for (ConsulAgent agent : group.agents.values()) {
+                agent.joinGroup(group::all);
                 agent.start();
             }
             group.joinAll();

@@ -23,27 +23,45 @@ import java.util.Map;
  */
 final class ReplicaWriter {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReplicaWriter.class);
+
     static final int MAX_OPS = 64;
     static final int MAX_BYTES = 384 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI txn;
+    private final String kv;
     private final ConsulToken token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** Trusts what the destination endpoint trusts (its --consul-ca-file for https://). */
+    private final HttpClient http;
     private final ReplicateMetrics metrics;
 
     ReplicaWriter(ConsulEndpoint destination, ReplicateMetrics metrics) {
         this.metrics = metrics;
         this.txn = URI.create(destination.url().toString().replaceAll("/+$", "") + "/v1/txn");
+        this.kv = destination.url().toString().replaceAll("/+$", "") + "/v1/kv/";
+        this.http = io.edgemanifest.core.consul.RawConsul.client(destination);
         this.token = destination.token();
     }
 
-    /** Applies puts and deletes; throws when Consul refuses a transaction (nothing of it applied). */
-    void apply(Map<String, Entry> puts, List<String> deletes) {
+    /**
+     * Applies puts and deletes; throws when Consul refuses a transaction (nothing of it applied).
+     * A value too large for any transaction (base64 grows a 384 KiB value past Consul's 512 KiB
+     * request cap, while a KV value may be 512 KiB) is written alone with a plain KV put of its raw
+     * bytes; one the destination refuses even so is quarantined (logged, counted, skipped), so one
+     * key never stops a source from replicating.
+     *
+     * @param source the source datacenter, for the quarantine's log line and metric
+     */
+    void apply(String source, Map<String, Entry> puts, List<String> deletes) {
         List<Map<String, Object>> batch = new ArrayList<>();
         int bytes = 0;
         for (Map.Entry<String, Entry> put : puts.entrySet()) {
             int size = put.getValue().base64Value().length() + put.getKey().length();
+            if (size > MAX_BYTES) {
+                putAlone(source, put.getKey(), put.getValue());
+                continue;
+            }
             if (!batch.isEmpty() && (batch.size() == MAX_OPS || bytes + size > MAX_BYTES)) {
                 commit(batch);
                 batch = new ArrayList<>();
@@ -67,6 +85,45 @@ final class ReplicaWriter {
         if (!batch.isEmpty()) {
             commit(batch);
         }
+    }
+
+    private void putAlone(String source, String key, Entry entry) {
+        byte[] value = java.util.Base64.getDecoder().decode(entry.base64Value());
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(kv + encodeKey(key) + "?flags=" + entry.flags()))
+                    .timeout(Duration.ofSeconds(10)).PUT(HttpRequest.BodyPublishers.ofByteArray(value));
+            if (token.isPresent()) {
+                request.header("X-Consul-Token", token.get());
+            }
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 413) {
+                log.warn("replica of {} refused {} ({} bytes, over the destination's limit): quarantined, skipped",
+                        source, key, value.length);
+                metrics.quarantined(source);
+                return;
+            }
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("destination refused " + key + " (" + value.length + " bytes): HTTP "
+                        + response.statusCode() + " " + response.body());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("destination put of " + key + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during a destination put", e);
+        }
+    }
+
+    /** A key as a URL path: each segment escaped, slashes kept. */
+    private static String encodeKey(String key) {
+        StringBuilder out = new StringBuilder();
+        for (String segment : key.split("/", -1)) {
+            if (!out.isEmpty() || key.startsWith("/")) {
+                out.append('/');
+            }
+            out.append(java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return out.toString();
     }
 
     private void commit(List<Map<String, Object>> batch) {

@@ -34,6 +34,12 @@ final class ReplicateMetrics {
         transactions.increment();
     }
 
+    /** A value the destination would not take (over its size limit): skipped, logged, counted. */
+    void quarantined(String source) {
+        Counter.builder("replicate_quarantined").description("source values the destination refused (too large), skipped")
+                .tag("source", source).register(registry).increment();
+    }
+
     void guardTripped() {
         guardTrips.increment();
     }

@@ -39,7 +39,7 @@ public final class Replicator implements AutoCloseable {
     private static final int FREE_ROUNDS_BEFORE_TAKING = 3;
 
     private final ReplicateConfig config;
-    private final String id = SERVICE + "-" + UUID.randomUUID();
+    private final String id;
     private final Consul destination;
     private final ReplicaWriter writer;
     private final ReplicateMetrics metrics;
@@ -52,6 +52,12 @@ public final class Replicator implements AutoCloseable {
     private volatile boolean closed;
 
     public Replicator(ReplicateConfig config, MeterRegistry registry) {
+        this(config, registry, SERVICE + "-" + UUID.randomUUID());
+    }
+
+    /** With a chosen instance ID: tests pick one whose rendezvous ranking splits the sources. */
+    Replicator(ReplicateConfig config, MeterRegistry registry, String id) {
+        this.id = Objects.requireNonNull(id, "id");
         this.config = Objects.requireNonNull(config, "config");
         this.destination = config.destination().client(Duration.ofSeconds(5));
         this.metrics = new ReplicateMetrics(registry, running::size);

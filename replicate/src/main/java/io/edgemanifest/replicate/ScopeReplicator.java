@@ -138,7 +138,7 @@ final class ScopeReplicator implements Runnable {
         if (puts.isEmpty() && deletes.isEmpty()) {
             return false;
         }
-        writer.apply(puts, deletes);
+        writer.apply(datacenter, puts, deletes);
         metrics.applied(datacenter, puts.size(), deletes.size());
         applied.putAll(puts);
         deletes.forEach(applied::remove);

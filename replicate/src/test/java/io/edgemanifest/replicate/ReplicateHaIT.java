@@ -76,11 +76,23 @@ class ReplicateHaIT {
             assertThat(dest.healthClient().getHealthyServiceInstances("replicate").getResponse()).hasSize(1);
         });
         List<SourceSpec> specs = SOURCES.stream().map(dc -> SourceSpec.parse(sourceFlag(dc), null)).toList();
+        // Sources go by rendezvous ranking of the instance IDs: with random IDs one instance ranks
+        // first for all three a quarter of the time. Pick an ID for ours that splits them.
+        String processId = dest.healthClient().getHealthyServiceInstances("replicate").getResponse().get(0)
+                .getService().getId();
+        String ourId = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "replicate-test-" + i)
+                .filter(candidate -> {
+                    List<String> both = java.util.stream.Stream.of(processId, candidate).sorted().toList();
+                    long ours = SOURCES.stream().filter(dc -> io.edgemanifest.core.choice.Rendezvous.choose(dc, both)
+                            .orElseThrow().equals(candidate)).count();
+                    return ours > 0 && ours < SOURCES.size();
+                }).findFirst().orElseThrow();
         inJvm = new Replicator(new Replicator.ReplicateConfig(
                 ConsulEndpoint.parse(consul.datacenter("explorer").httpUrl(), null), specs,
                 new ReplicateSettings(List.of("manifest/"), List.of(), Duration.ofSeconds(5), 0.5, 100,
                         Duration.ofSeconds(1), Duration.ofSeconds(1)),
-                Duration.ofSeconds(3), Duration.ofMillis(500))).start();
+                Duration.ofSeconds(3), Duration.ofMillis(500)), new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                ourId).start();
 
         // Both instances hold some sources, and every source has exactly one holder.
         await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {

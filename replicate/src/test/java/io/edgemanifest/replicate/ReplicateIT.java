@@ -103,6 +103,21 @@ class ReplicateIT {
     }
 
     @Test
+    void aValueTooLargeForATransactionIsCopiedWholeAndLaterKeysStillFlow() {
+        // 450 KB: valid at the source (Consul's limit is 512 KB) but 600 KB once base64-encoded in
+        // a transaction, over its 512 KB request cap: it used to fail the scope forever (#12 item 2).
+        byte[] big = new byte[450 * 1024];
+        new java.util.Random(7).nextBytes(big);
+        c.keyValueClient().putValue("manifest/big", big, 7L, ImmutablePutOptions.builder().build());
+        c.keyValueClient().putValue("manifest/after-big", "still flowing");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> replica("sg-c", "manifest/after-big").isPresent());
+        Value copy = dest.keyValueClient().getValue("replica/sg-c/kv/manifest/big").orElseThrow();
+        assertThat(copy.getValueAsBytes()).hasValueSatisfying(v -> assertThat(v).isEqualTo(big));
+        assertThat(copy.getFlags()).isEqualTo(7L);
+    }
+
+    @Test
     void excludedPrefixesAndOtherPrefixesAreNotReplicated() {
         a.keyValueClient().putValue("manifest/config/secret/token", "s3cr3t");
         a.keyValueClient().putValue("other/thing", "x");

@@ -27,7 +27,7 @@ public final class RawConsul {
     }
 
     /** The shared client for this endpoint's trust anchor ({@code --consul-ca-file}, or the JVM's). */
-    static HttpClient client(ConsulEndpoint endpoint) {
+    public static HttpClient client(ConsulEndpoint endpoint) {
         Optional<Path> ca = Optional.ofNullable(endpoint.isHttps() ? endpoint.caFile() : null);
         return CLIENTS.computeIfAbsent(ca, anchor -> {
             HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));

@@ -35,8 +35,14 @@ public final class Explorer implements AutoCloseable {
     /** @param recordGrace how long a device whose check passes may miss its record before it is OFFLINE */
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
                     java.time.Duration recordGrace) {
+        this(consul, store, targets, clock, recordGrace, ReplicaIngest.DEFAULT_REPLICATE_SILENCE);
+    }
+
+    /** @param replicateSilence how long replicate's beat may stop before a datacenter's devices are UNKNOWN */
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
+                    java.time.Duration recordGrace, java.time.Duration replicateSilence) {
         this.store = Objects.requireNonNull(store, "store");
-        this.ingest = new ReplicaIngest(consul, store, clock, metrics, recordGrace);
+        this.ingest = new ReplicaIngest(consul, store, clock, metrics, recordGrace, replicateSilence);
         this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "explorer-availability");

@@ -57,6 +57,11 @@ public final class NetworkExplorerMain implements Callable<Integer> {
                     + "host on its agent) stays online this long while it rewrites it. Default: ${DEFAULT-VALUE}")
     java.time.Duration recordGrace;
 
+    @Option(names = "--replicate-silence", paramLabel = "DURATION", defaultValue = "${env:EDGE_REPLICATE_SILENCE:-30s}",
+            description = "replicate beats every 5 s per datacenter; after this long without a beat (every replicate "
+                    + "instance down: the replica froze) that datacenter's devices are unknown. Default: ${DEFAULT-VALUE}")
+    java.time.Duration replicateSilence;
+
     @Option(names = "--target", paramLabel = "KIND=SHARE", split = ",",
             description = "Availability target per kind, e.g. host=0.4 (defaults: host 0.4, gateway 0.99, stargate 0.9999).")
     List<String> targetFlags;
@@ -101,7 +106,11 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         if (recordGrace.isNegative()) {
             throw new IllegalArgumentException("invalid --record-grace " + recordGrace);
         }
-        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace).start(bind, port);
+        if (replicateSilence.compareTo(java.time.Duration.ofSeconds(2)) < 0) {
+            throw new IllegalArgumentException("invalid --replicate-silence " + replicateSilence + " (at least 2s)");
+        }
+        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence)
+                .start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }
 

@@ -161,6 +161,30 @@ class IngestIT {
     }
 
     @Test
+    void whenEveryReplicateStopsItsDatacentersTurnUnknownAndComeBackWithIt() throws Exception {
+        explorer.close();
+        explorer = new Explorer(endpoint("explorer"), TestStores.h2(dir.resolve("explorer")),
+                Map.of("host", 0.4, "gateway", 0.99, "stargate", 0.9999), Clock.systemUTC(),
+                Duration.ofSeconds(45), Duration.ofSeconds(12)).start("127.0.0.1", 0);
+        Presence h = host("carol", "sg-a");
+        String id = h.record().id();
+        await().atMost(Duration.ofSeconds(20)).until(() -> status(id) == DeviceStatus.ONLINE);
+
+        // The replica freezes: without a beat, a host that died meanwhile would stay ONLINE forever.
+        replicator.close();
+        await().atMost(Duration.ofSeconds(12 + 8)).until(() -> status(id) == DeviceStatus.UNKNOWN);
+        assertThat(events(id)).doesNotContain(EventType.OFFLINE);
+
+        replicator = new Replicator(new Replicator.ReplicateConfig(endpoint("explorer"),
+                List.of(SourceSpec.parse("sg-a=" + consul.datacenter("sg-a").httpUrl(), null),
+                        SourceSpec.parse("sg-b=" + consul.datacenter("sg-b").httpUrl(), null)),
+                new ReplicateSettings(List.of("manifest/"), List.of(), Duration.ofSeconds(5), 0.5, 100,
+                        Duration.ofSeconds(1), Duration.ofSeconds(1)), Duration.ofSeconds(3), Duration.ofMillis(500))).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(id) == DeviceStatus.ONLINE);
+        assertThat(events(id)).containsExactly(EventType.ONLINE, EventType.UNKNOWN, EventType.ONLINE);
+    }
+
+    @Test
     void aRestartedExplorerKeepsHistoryAddsNoDuplicatesAndCatchesUpOnWhatItMissed() {
         Presence stays = host("stays", "sg-a");
         Presence leaves = host("leaves", "sg-a");

@@ -112,6 +112,7 @@ public final class Replicator implements AutoCloseable {
         try {
             heartbeat();
             balance();
+            running.values().forEach(SourceReplicator::beat);
             lastProblem = null;
         } catch (RuntimeException e) {
             String problem = e.toString();

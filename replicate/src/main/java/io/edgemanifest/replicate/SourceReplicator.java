@@ -16,6 +16,7 @@ final class SourceReplicator implements AutoCloseable {
     static final List<String> SERVICES = List.of("gateway", "stargate");
 
     private final SourceSpec source;
+    private final SourceStatus status;
     private final Consul sourceClient;
     private final List<ScopeReplicator> scopes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
@@ -26,7 +27,7 @@ final class SourceReplicator implements AutoCloseable {
         ConsulEndpoint reach = source.direct().orElse(destinationEndpoint);
         this.sourceClient = reach.watchClient(settings.blockingWait());
         Optional<String> viaDc = source.direct().isPresent() ? Optional.empty() : Optional.of(source.datacenter());
-        SourceStatus status = new SourceStatus(source.datacenter(), destination);
+        this.status = new SourceStatus(source.datacenter(), destination);
         for (String prefix : settings.prefixes()) {
             scopes.add(new ScopeReplicator(source.datacenter(),
                     new Scopes.Kv(sourceClient, viaDc, source.datacenter(), prefix, settings.excludes()),
@@ -40,6 +41,11 @@ final class SourceReplicator implements AutoCloseable {
                     new Scopes.Service(sourceClient, reach, viaDc, source.datacenter(), service),
                     destination, writer, status, settings, metrics));
         }
+    }
+
+    /** The liveness beat of this source's status (written when due): see {@link SourceStatus#beat()}. */
+    void beat() {
+        status.beat();
     }
 
     SourceReplicator start() {

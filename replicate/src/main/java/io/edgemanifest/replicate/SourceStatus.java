@@ -35,6 +35,13 @@ final class SourceStatus {
     private Instant lastSyncAt;
     private long lagMillis;
     private String reason;
+    private Instant lastBeat = Instant.MIN;
+    /**
+     * How often the status is rewritten with a fresh {@code beat} even when nothing changed: the
+     * Explorer takes a source whose beat stops for 30 s as unknown — every replicate instance may be
+     * dead, and a frozen replica would keep dead hosts online.
+     */
+    static final java.time.Duration BEAT = java.time.Duration.ofSeconds(5);
 
     SourceStatus(String datacenter, Consul destination) {
         this.datacenter = datacenter;
@@ -84,7 +91,15 @@ final class SourceStatus {
         }
     }
 
+    /** Rewrites the status with a fresh beat if the last write is older than {@link #BEAT}. */
+    synchronized void beat() {
+        if (!Instant.now().isBefore(lastBeat.plus(BEAT))) {
+            write();
+        }
+    }
+
     private void write() {
+        lastBeat = Instant.now();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("state", state);
         doc.put("since", since.toString());
@@ -94,6 +109,7 @@ final class SourceStatus {
         if (reason != null) {
             doc.put("reason", reason);
         }
+        doc.put("beat", lastBeat.toString());
         doc.put("entries", entriesByScope.values().stream().mapToInt(Integer::intValue).sum());
         try {
             destination.keyValueClient().putValue(key(datacenter), JSON.writeValueAsString(doc));

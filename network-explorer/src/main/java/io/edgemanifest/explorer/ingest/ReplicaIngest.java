@@ -57,6 +57,9 @@ public final class ReplicaIngest implements AutoCloseable {
     /** A host notices a destroyed session within one TTL (15 s by default) and rewrites its record. */
     public static final Duration DEFAULT_RECORD_GRACE = Duration.ofSeconds(45);
     private final Duration recordGrace;
+    /** replicate beats every 5 s; 30 s of silence is six missed beats. */
+    public static final Duration DEFAULT_REPLICATE_SILENCE = Duration.ofSeconds(30);
+    private final Duration replicateSilence;
 
     private final Map<String, Map<String, Object>> replicateStatus = new ConcurrentHashMap<>();
     private final io.micrometer.core.instrument.Timer lag;
@@ -72,10 +75,24 @@ public final class ReplicaIngest implements AutoCloseable {
      */
     public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
                          io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace) {
+        this(endpoint, store, clock, metrics, recordGrace, DEFAULT_REPLICATE_SILENCE);
+    }
+
+    /**
+     * @param replicateSilence how long replicate's beat for a datacenter may stop before its devices
+     *                         are UNKNOWN (every replicate instance dead: the replica froze)
+     */
+    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
+                         io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace,
+                         Duration replicateSilence) {
         if (recordGrace.isNegative()) {
             throw new IllegalArgumentException("invalid record grace " + recordGrace);
         }
+        if (replicateSilence.compareTo(Duration.ofSeconds(2)) < 0) {
+            throw new IllegalArgumentException("invalid replicate silence " + replicateSilence + " (at least 2s)");
+        }
         this.recordGrace = recordGrace;
+        this.replicateSilence = replicateSilence;
         this.lag = io.micrometer.core.instrument.Timer.builder("explorer_ingest_lag")
                 .description("from a replica answer to its changes committed in the store")
                 .publishPercentileHistogram().register(metrics);
@@ -167,7 +184,8 @@ public final class ReplicaIngest implements AutoCloseable {
                 if (dc.isEmpty() || dc.contains("/")) {
                     continue;
                 }
-                boolean unreachable = value.getValueAsString().map(ReplicaIngest::stateOf).map("unreachable"::equals).orElse(false);
+                boolean reported = value.getValueAsString().map(ReplicaIngest::stateOf).map("unreachable"::equals).orElse(false);
+                String beat = value.getValueAsString().map(ReplicaIngest::beatOf).orElse(null);
                 value.getValueAsString().ifPresent(json -> {
                     try {
                         replicateStatus.put(dc, JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { }));
@@ -176,6 +194,17 @@ public final class ReplicaIngest implements AutoCloseable {
                     }
                 });
                 ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
+                view.reportedUnreachable = reported;
+                if (beat != null && !beat.equals(view.lastBeat)) {
+                    // Compared for change, timed by our own clock: replicate's clock may be skewed.
+                    view.lastBeat = beat;
+                    view.lastBeatNanos = System.nanoTime();
+                    if (view.stale) {
+                        log.info("ingest: replicate beats for {} again", dc);
+                    }
+                    view.stale = false;
+                }
+                boolean unreachable = view.reportedUnreachable || view.stale;
                 if (view.unreachable != unreachable) {
                     view.unreachable = unreachable;
                     affectedDcs.add(dc);
@@ -188,6 +217,15 @@ public final class ReplicaIngest implements AutoCloseable {
             watch("replica/" + dc + "/services/", answer -> onServices(dc, answer));
         }
         affectedDcs.forEach(this::recomputeDatacenter);
+    }
+
+    private static String beatOf(String json) {
+        try {
+            JsonNode beat = JSON.readTree(json).path("beat");
+            return beat.isTextual() ? beat.asText() : null; // an older replicate writes none: never stale
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private static String stateOf(String json) {
@@ -331,6 +369,28 @@ public final class ReplicaIngest implements AutoCloseable {
     private void expireGraces() {
         while (running) {
             pause(Duration.ofSeconds(1));
+            Set<String> silent = new HashSet<>();
+            synchronized (lock) {
+                long now = System.nanoTime();
+                for (ReplicaView view : views.values()) {
+                    if (view.lastBeat != null && !view.stale && now - view.lastBeatNanos > replicateSilence.toNanos()) {
+                        view.stale = true;
+                        if (!view.unreachable) {
+                            view.unreachable = true;
+                            silent.add(view.datacenter);
+                        }
+                        log.warn("ingest: no beat from replicate for {} in {} s: its devices are unknown until it beats again",
+                                view.datacenter, replicateSilence.toSeconds());
+                    }
+                }
+            }
+            for (String dc : silent) {
+                try {
+                    recomputeDatacenter(dc);
+                } catch (RuntimeException e) {
+                    log.warn("ingest: store refused the unknown state of {} (retried with the next answer)", dc, e);
+                }
+            }
             Set<String> due = new HashSet<>();
             synchronized (lock) {
                 var now = clock.instant();

@@ -26,6 +26,13 @@ final class ReplicaView {
      * period while the host rewrites it, not OFFLINE.
      */
     final Map<String, Instant> recordMissingSince = new HashMap<>();
+    /** replicate's status says it cannot reach this datacenter. */
+    boolean reportedUnreachable;
+    /** replicate's liveness beat for this datacenter stopped: no instance may be replicating it. */
+    boolean stale;
+    /** The last beat seen (replicate's own timestamp, compared only for change), and when we saw it. */
+    String lastBeat;
+    long lastBeatNanos;
     boolean recordsRead;
     boolean servicesRead;
     boolean unreachable;

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code replicate/status/<dc>} in the destination: {state, since, lastIndex, lastSyncAt, lagMillis,
- * entries}. Written only when something changed, so an idle network costs no writes.
+ * entries, reason, beat}. Written when something changed, and at least every {@link #BEAT} as a liveness beat.
  */
 final class SourceStatus {
 

@@ -27,7 +27,9 @@ final class ReplicateMetrics {
         this.transactions = Counter.builder("replicate_transactions").description("Consul transactions written to the destination").register(registry);
         this.guardTrips = Counter.builder("replicate_delete_guard_trips").description("answers that needed a confirming read before deleting").register(registry);
         this.indexResets = Counter.builder("replicate_index_resets").description("times a source index went backwards").register(registry);
-        registry.gauge("replicate_sources_held", java.util.List.of(), held, s -> s.get().doubleValue());
+        // strongReference: the supplier is a method reference nothing else holds; a weak gauge read NaN once it was collected.
+        io.micrometer.core.instrument.Gauge.builder("replicate_sources_held", held, s -> s.get().doubleValue())
+                .description("sources this instance holds the lock of").strongReference(true).register(registry);
     }
 
     void transaction() {

@@ -106,11 +106,15 @@ class ReplicateHaIT {
         String processHeld = lockHolders().entrySet().stream().filter(e -> !e.getValue().equals(inJvm.id()))
                 .map(Map.Entry::getKey).findFirst().orElseThrow();
 
-        String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(scrape).contains("replicate_sources_held", "replicate_transactions_total",
-                "replicate_source_up{source=\"" + processHeld + "\"} 1.0");
+        // A source is "up" once its first answer was applied, a moment after its lock was taken.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scrape).doesNotContain("replicate_sources_held NaN");
+            assertThat(scrape).contains("replicate_sources_held", "replicate_transactions_total",
+                    "replicate_source_up{source=\"" + processHeld + "\"} 1.0");
+        });
 
         process.destroyForcibly(); // kill -9: no goodbye, its locks go with its TTL check
         process.waitFor(10, TimeUnit.SECONDS);

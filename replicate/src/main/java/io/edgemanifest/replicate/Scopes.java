@@ -140,15 +140,7 @@ final class Scopes {
 
         @Override
         public boolean owns(String key, Entry entry) {
-            if (!key.startsWith(destinationPrefix())) {
-                return false;
-            }
-            try {
-                var doc = JSON.readTree(Base64.getDecoder().decode(entry.base64Value()));
-                return service.equals(doc.path("service").asText(null));
-            } catch (java.io.IOException | IllegalArgumentException e) {
-                return false; // not written by us: leave it alone
-            }
+            return key.startsWith(destinationPrefix()) && docField(entry, "service").filter(service::equals).isPresent();
         }
 
         private String encode(ServiceHealth health) {
@@ -169,15 +161,7 @@ final class Scopes {
         static String aggregate(List<HealthCheck> checks) {
             String status = "passing";
             for (HealthCheck check : checks) {
-                String s = check.getStatus();
-                if ("critical".equals(s)) {
-                    return "critical";
-                }
-                if ("warning".equals(s)) {
-                    status = "warning";
-                } else if ("maintenance".equals(s)) {
-                    return "critical";
-                }
+                status = worse(status, check.getStatus());
             }
             return status;
         }
@@ -221,7 +205,7 @@ final class Scopes {
             Map<String, String> nodeHealth = new java.util.HashMap<>();
             for (HealthCheck check : checks) {
                 if (check.getServiceId().orElse("").isEmpty()) {
-                    nodeHealth.merge(check.getNode(), check.getStatus(), Hosts::worse);
+                    nodeHealth.merge(check.getNode(), check.getStatus(), Scopes::worse);
                 }
             }
             // (node, service ID) → worst status of that instance's own checks and its node's.
@@ -263,28 +247,32 @@ final class Scopes {
 
         @Override
         public boolean owns(String key, Entry entry) {
-            if (!key.startsWith(destinationPrefix())) {
-                return false;
-            }
-            try {
-                var doc = JSON.readTree(Base64.getDecoder().decode(entry.base64Value()));
-                return TAG.equals(doc.path("kind").asText(null));
-            } catch (java.io.IOException | IllegalArgumentException e) {
-                return false; // not written by us: leave it alone
-            }
+            return key.startsWith(destinationPrefix()) && docField(entry, "kind").filter(TAG::equals).isPresent();
         }
 
-        private static String worse(String a, String b) {
-            return rank(a) >= rank(b) ? a : b;
-        }
+    }
 
-        /** Consul's rule, the worst check wins: passing < warning < critical (maintenance counts as critical). */
-        private static int rank(String status) {
-            return switch (status == null ? "critical" : status) {
-                case "passing" -> 0;
-                case "warning" -> 1;
-                default -> 2;
-            };
+    private static final String[] STATUSES = {"passing", "warning", "critical"};
+
+    /** Consul's rule, the worst check wins: passing < warning < critical (maintenance, or anything else, counts as critical). */
+    static String worse(String a, String b) {
+        return STATUSES[Math.max(rank(a), rank(b))];
+    }
+
+    static int rank(String status) {
+        return switch (status == null ? "critical" : status) {
+            case "passing" -> 0;
+            case "warning" -> 1;
+            default -> 2;
+        };
+    }
+
+    /** A field of a document this scope wrote at the destination; empty for anything else (not ours: left alone). */
+    private static Optional<String> docField(Entry entry, String field) {
+        try {
+            return Optional.ofNullable(JSON.readTree(Base64.getDecoder().decode(entry.base64Value())).path(field).asText(null));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

@@ -3,11 +3,9 @@ package io.edgemanifest.stargate;
 import io.edgemanifest.core.acl.AclAdmin;
 import io.edgemanifest.core.node.NodeIdentity;
 import io.edgemanifest.core.node.NodeKind;
-import io.edgemanifest.stargate.enrol.EnrolmentStore;
+import io.edgemanifest.stargate.enrol.HostRevocation;
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import org.kiwiproject.consul.Consul;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,19 +59,15 @@ public final class HostCommand implements Runnable {
             var endpoint = admin.endpoint();
             Consul consul = endpoint.client();
             try (AclAdmin acl = new AclAdmin(endpoint, consul)) {
-                // The records first: from this moment no Stargate enrols, rotates or confirms for the ID, whatever fails next.
-                List<String> unmarked = EnrolmentStore.markRevokedEverywhere(consul, hostId, Instant.now());
-                AclAdmin.Revocation revocation = acl.revokeHost(hostId);
+                HostRevocation done = HostRevocation.revoke(consul, acl, hostId, Instant.now());
+                AclAdmin.Revocation revocation = done.acl();
                 out.println("host " + hostId + ": " + (revocation.tombstoned() ? "policy emptied (kept as tombstone)"
                         : "policy NOT emptied") + ", " + revocation.deletedTokens().size() + " token(s) deleted, "
                         + "deregistered from " + (revocation.deregistered().isEmpty() ? "no catalog"
                         : String.join(", ", revocation.deregistered())));
-                if (!revocation.complete() || !unmarked.isEmpty()) {
-                    List<String> left = new ArrayList<>();
-                    unmarked.forEach(dc -> left.add("datacenter " + dc + ": revocation not recorded"));
-                    left.addAll(revocation.failures());
+                if (!done.complete()) {
                     spec.commandLine().getErr().println(spec.qualifiedName() + ": incomplete, run it again; left: "
-                            + String.join("; ", left));
+                            + String.join("; ", done.left()));
                     return FAILED;
                 }
                 return 0;

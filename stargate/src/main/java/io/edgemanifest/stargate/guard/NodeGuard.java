@@ -4,7 +4,7 @@ import io.edgemanifest.core.Errors;
 import io.edgemanifest.core.acl.AclAdmin;
 import io.edgemanifest.core.node.NodeIdentity;
 import io.edgemanifest.core.node.NodeKind;
-import io.edgemanifest.stargate.enrol.EnrolmentStore;
+import io.edgemanifest.stargate.enrol.HostRevocation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -143,11 +143,10 @@ public final class NodeGuard implements AutoCloseable {
         if (NodeIdentity.isValid(owner, NodeKind.HOST)) {
             if (revoked.add(owner)) {
                 log.error("node guard: host {} {}: revoking it", owner, what);
-                List<String> unmarked = EnrolmentStore.markRevokedEverywhere(consul, owner, clock.instant());
-                AclAdmin.Revocation revocation = acl.revokeHost(owner);
-                if (!revocation.complete() || !unmarked.isEmpty()) {
+                HostRevocation revocation = HostRevocation.revoke(consul, acl, owner, clock.instant());
+                if (!revocation.complete()) {
                     revoked.remove(owner); // try again next sweep
-                    log.warn("node guard: revocation of {} incomplete: {} {}", owner, revocation.failures(), unmarked);
+                    log.warn("node guard: revocation of {} incomplete: {}", owner, revocation.left());
                 }
             }
             return;

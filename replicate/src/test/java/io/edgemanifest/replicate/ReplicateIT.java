@@ -163,6 +163,40 @@ class ReplicateIT {
     }
 
     @Test
+    void aGatewayOrStargateWhoseIdIsLeftCriticalOnADeadAgentStaysPassing() throws Exception {
+        // A node that fell back to another agent of its datacenter leaves its old instance behind on
+        // the dead agent, critical until Consul reaps it (up to 72 h): the live instance must speak
+        // for the ID (#12 item 1). The dead agent's node sorts after the live one, so "last one wins" loses.
+        ConsulAgent sgA = consul.datacenter("sg-a");
+        for (String service : List.of("gateway", "stargate")) {
+            String id = service + "-twice";
+            a.agentClient().register(ImmutableRegistration.builder().id(id).name(service)
+                    .check(Registration.RegCheck.ttl(60L)).build());
+            a.agentClient().pass(id);
+            sgA.put("/v1/catalog/register", """
+                    {"Node": "zz-dead-agent", "Address": "127.0.0.2",
+                     "Service": {"ID": "%1$s", "Service": "%2$s"},
+                     "Check": {"CheckID": "service:%1$s", "Name": "old", "Status": "critical", "ServiceID": "%1$s"}}"""
+                    .formatted(id, service)).orElseThrow();
+        }
+        for (String service : List.of("gateway", "stargate")) {
+            String id = service + "-twice";
+            await().atMost(Duration.ofSeconds(10)).until(() -> replicaService("sg-a", id).isPresent());
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(replicaService("sg-a", id).orElseThrow()).contains("\"status\":\"passing\"",
+                            "\"node\":\"consul-sg-a\""));
+        }
+        // The live instance fails: now the ID is critical everywhere, and says so.
+        a.agentClient().fail("gateway-twice");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                replicaService("sg-a", "gateway-twice").filter(j -> j.contains("\"status\":\"critical\"")).isPresent());
+        for (String service : List.of("gateway", "stargate")) {
+            a.agentClient().deregister(service + "-twice");
+        }
+        sgA.put("/v1/catalog/deregister", "{\"Node\": \"zz-dead-agent\"}").orElseThrow();
+    }
+
+    @Test
     void statusKeyPerSourceSaysOkWithEntries() {
         await().atMost(Duration.ofSeconds(10)).until(() -> dest.keyValueClient()
                 .getValue("replicate/status/sg-b").flatMap(Value::getValueAsString)

@@ -20,6 +20,7 @@ final class ReplicateMetrics {
     private final Counter transactions;
     private final Counter guardTrips;
     private final Counter indexResets;
+    private final java.util.concurrent.atomic.AtomicLong fenced = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
 
     ReplicateMetrics(MeterRegistry registry, Supplier<Number> held) {
@@ -40,6 +41,17 @@ final class ReplicateMetrics {
     void quarantined(String source) {
         Counter.builder("replicate_quarantined").description("source values the destination refused (too large), skipped")
                 .tag("source", source).register(registry).increment();
+    }
+
+    /** A write the destination refused because this instance no longer holds the source's lock. */
+    void fenced(String source) {
+        Counter.builder("replicate_fenced_writes").description("writes refused by the lock fence (check-session)")
+                .tag("source", source).register(registry).increment();
+        fenced.incrementAndGet();
+    }
+
+    long fencedWrites() {
+        return fenced.get();
     }
 
     void guardTripped() {

@@ -100,6 +100,11 @@ public final class Replicator implements AutoCloseable {
         return metrics.guardTrips();
     }
 
+    /** Writes the destination refused because this instance no longer held the source's lock. */
+    public long fencedWrites() {
+        return metrics.fencedWrites();
+    }
+
     /** Times a source's index went backwards and a scope was read again in full. */
     public long indexResets() {
         return metrics.indexResets();
@@ -162,8 +167,7 @@ public final class Replicator implements AutoCloseable {
                     stop(dc);
                 } else if (!owner.equals(id) && instances.contains(owner)) {
                     log.info("{}: handing {} to {}", id, dc, owner);
-                    stop(dc);
-                    destination.keyValueClient().releaseLock(lockKey, session);
+                    handOver(dc, lockKey, session);
                 }
                 continue;
             }
@@ -177,7 +181,7 @@ public final class Replicator implements AutoCloseable {
                 freeRounds.remove(dc);
                 log.info("{}: took the lock of {}", id, dc);
                 running.put(dc, new SourceReplicator(source, config.destination(), destination, writer,
-                        config.settings(), metrics).start());
+                        new ReplicaWriter.Fence(lockKey, session), config.settings(), metrics).start());
             }
         }
     }
@@ -185,6 +189,33 @@ public final class Replicator implements AutoCloseable {
     static String lockKey(String datacenter) {
         return "replicate/lock/" + datacenter;
     }
+
+    /**
+     * Stops replicating {@code dc} and releases its lock once our writers have stopped (off the
+     * round's thread, which must keep beating): the fence refuses a transaction sent after the
+     * release, but a large value's plain put is fenced only by our session, which is still alive.
+     */
+    private void handOver(String dc, String lockKey, String heldBy) {
+        SourceReplicator replicator = running.remove(dc);
+        if (replicator == null) {
+            return;
+        }
+        replicator.close();
+        Thread.ofVirtual().name("replicate-handover-" + dc).start(() -> {
+            if (!replicator.awaitStopped(HANDOVER_WAIT)) {
+                log.warn("{}: writers of {} still busy after {} s: releasing its lock anyway (transactions stay fenced)",
+                        id, dc, HANDOVER_WAIT.toSeconds());
+            }
+            try {
+                destination.keyValueClient().releaseLock(lockKey, heldBy);
+            } catch (RuntimeException e) {
+                log.warn("{}: could not release the lock of {} (it goes with our session): {}", id, dc, e.toString());
+            }
+        });
+    }
+
+    /** A write in flight ends within its request timeout (10 s). */
+    private static final Duration HANDOVER_WAIT = Duration.ofSeconds(12);
 
     private void stop(String dc) {
         SourceReplicator replicator = running.remove(dc);

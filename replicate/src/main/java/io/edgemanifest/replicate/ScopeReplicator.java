@@ -27,14 +27,16 @@ final class ScopeReplicator implements Runnable {
     private final Scope scope;
     private final Consul destination;
     private final ReplicaWriter writer;
+    private final ReplicaWriter.Fence fence;
     private final SourceStatus status;
     private final ReplicateSettings settings;
     private final ReplicateMetrics metrics;
     private final Map<String, Entry> applied = new HashMap<>();
     private volatile boolean running = true;
 
-    ScopeReplicator(String datacenter, Scope scope, Consul destination, ReplicaWriter writer, SourceStatus status,
-                    ReplicateSettings settings, ReplicateMetrics metrics) {
+    ScopeReplicator(String datacenter, Scope scope, Consul destination, ReplicaWriter writer, ReplicaWriter.Fence fence,
+                    SourceStatus status, ReplicateSettings settings, ReplicateMetrics metrics) {
+        this.fence = fence;
         this.metrics = metrics;
         this.datacenter = datacenter;
         this.scope = scope;
@@ -86,6 +88,14 @@ final class ScopeReplicator implements Runnable {
                 status.synced(scope.name(), snapshot.index(), applied.size(), lag.toMillis(), changed);
                 index = snapshot.index();
                 backoff.reset();
+            } catch (ReplicaWriter.LockLostException e) {
+                // Not an outage: another instance holds this source now (we were frozen, cut off or
+                // handed it over). Nothing of ours was applied; the holder's writes stand.
+                metrics.fenced(datacenter);
+                log.warn("{} {}: write refused, this instance no longer holds the source: stopping ({})",
+                        datacenter, scope.name(), e.getMessage());
+                running = false;
+                break;
             } catch (Exception e) { // OkHttp (Kotlin) can throw InterruptedException unchecked on stop
                 if (!running) {
                     break;
@@ -99,9 +109,16 @@ final class ScopeReplicator implements Runnable {
         }
     }
 
-    /** Learns what is already in the destination for this scope (an earlier run, another instance). */
+    /**
+     * Learns what is already in the destination for this scope (an earlier run, another instance),
+     * once per lock acquisition: a write of a previous holder that landed before we took the lock is
+     * seen here and repaired by the diff; one after is refused by the fence. Consistent, so a
+     * follower's lagging copy cannot hide one.
+     */
     private void seed() {
-        List<Value> existing = destination.keyValueClient().getValues(scope.destinationPrefix());
+        List<Value> existing = destination.keyValueClient().getValues(scope.destinationPrefix(),
+                org.kiwiproject.consul.option.ImmutableQueryOptions.builder()
+                        .consistencyMode(org.kiwiproject.consul.option.ConsistencyMode.CONSISTENT).build());
         for (Value value : existing) {
             Entry entry = new Entry(value.getValue().orElse(""), value.getFlags());
             if (scope.owns(value.getKey(), entry)) {
@@ -124,6 +141,9 @@ final class ScopeReplicator implements Runnable {
                 return false;
             }
             Snapshot confirm = scope.fetch(BigInteger.ZERO, settings.blockingWait(), true);
+            if (!running) {
+                return false;
+            }
             List<String> confirmed = deletes(confirm);
             log.warn("{} {}: consistent read confirms {} deletes", datacenter, scope.name(), confirmed.size());
             snapshot = new Snapshot(confirm.entries(), snapshot.index());
@@ -138,7 +158,7 @@ final class ScopeReplicator implements Runnable {
         if (puts.isEmpty() && deletes.isEmpty()) {
             return false;
         }
-        writer.apply(datacenter, puts, deletes);
+        writer.apply(datacenter, fence, puts, deletes);
         metrics.applied(datacenter, puts.size(), deletes.size());
         applied.putAll(puts);
         deletes.forEach(applied::remove);

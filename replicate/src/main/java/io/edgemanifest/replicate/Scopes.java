@@ -126,15 +126,18 @@ final class Scopes {
         public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
             ConsulResponse<List<ServiceHealth>> response = source.healthClient()
                     .getAllServiceInstances(service, options(index, wait, consistent, viaDc));
-            Map<String, Entry> entries = new LinkedHashMap<>();
             List<ServiceHealth> instances = response.getResponse() == null ? List.of() : response.getResponse();
-            for (ServiceHealth health : instances) {
+            List<ServiceHealth> addressable = instances.stream().filter(health -> {
                 String id = health.getService().getId();
-                if (id == null || id.isBlank() || id.contains("/")) {
-                    continue; // not addressable as one key: never ours
-                }
-                entries.put(destinationPrefix() + id, new Entry(encode(health), 0));
-            }
+                return id != null && !id.isBlank() && !id.contains("/"); // not addressable as one key: never ours
+            }).toList();
+            // The same ID on two agents (a node that fell back to another agent of its datacenter
+            // leaves its old instance behind, critical until Consul reaps it — up to 72 h): the best
+            // instance speaks for the node, never whichever the answer happened to list last.
+            Map<String, ServiceHealth> best = bestPerId(addressable, health -> health.getService().getId(),
+                    health -> aggregate(health.getChecks()));
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            best.forEach((id, health) -> entries.put(destinationPrefix() + id, new Entry(encode(health), 0)));
             return new Snapshot(entries, indexOf(response));
         }
 
@@ -235,11 +238,8 @@ final class Scopes {
             }
             // The same ID on two agents (a host that fell back to another agent leaves its old
             // instance behind until Consul reaps it): the best instance speaks for the host.
-            Map<String, Map<String, Object>> best = new LinkedHashMap<>();
-            for (Map<String, Object> doc : instances.values()) {
-                best.merge((String) doc.get("id"), doc, (a, b) ->
-                        rank((String) b.get("status")) < rank((String) a.get("status")) ? b : a);
-            }
+            Map<String, Map<String, Object>> best = bestPerId(instances.values(), doc -> (String) doc.get("id"),
+                    doc -> (String) doc.get("status"));
             Map<String, Entry> entries = new LinkedHashMap<>();
             best.forEach((id, doc) -> entries.put(destinationPrefix() + id, new Entry(encodeDoc(doc, id), 0)));
             return new Snapshot(entries, indexOf(response));
@@ -250,6 +250,20 @@ final class Scopes {
             return key.startsWith(destinationPrefix()) && docField(entry, "kind").filter(TAG::equals).isPresent();
         }
 
+    }
+
+    /**
+     * One instance per ID: the one with the best status ({@link #rank}); on a tie the first listed
+     * stays, so the choice does not flap between equal instances from one answer to the next.
+     */
+    static <T> Map<String, T> bestPerId(java.util.Collection<T> instances, java.util.function.Function<T, String> id,
+                                         java.util.function.Function<T, String> status) {
+        Map<String, T> best = new LinkedHashMap<>();
+        for (T instance : instances) {
+            best.merge(id.apply(instance), instance, (kept, other) ->
+                    rank(status.apply(other)) < rank(status.apply(kept)) ? other : kept);
+        }
+        return best;
     }
 
     private static final String[] STATUSES = {"passing", "warning", "critical"};

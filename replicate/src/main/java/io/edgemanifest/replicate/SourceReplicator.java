@@ -21,25 +21,35 @@ final class SourceReplicator implements AutoCloseable {
     private final List<ScopeReplicator> scopes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
+    /**
+     * @param fence the lock of this source as this instance acquired it: every write is fenced by it,
+     *              and a new holder starts a new replicator (its scopes read the destination afresh)
+     */
     SourceReplicator(SourceSpec source, ConsulEndpoint destinationEndpoint, Consul destination, ReplicaWriter writer,
-                     ReplicateSettings settings, ReplicateMetrics metrics) {
+                     ReplicaWriter.Fence fence, ReplicateSettings settings, ReplicateMetrics metrics) {
         this.source = source;
         ConsulEndpoint reach = source.direct().orElse(destinationEndpoint);
         this.sourceClient = reach.watchClient(settings.blockingWait());
         Optional<String> viaDc = source.direct().isPresent() ? Optional.empty() : Optional.of(source.datacenter());
-        this.status = new SourceStatus(source.datacenter(), destination);
+        String dc = source.datacenter();
+        List<Scope> all = new ArrayList<>();
         for (String prefix : settings.prefixes()) {
-            scopes.add(new ScopeReplicator(source.datacenter(),
-                    new Scopes.Kv(sourceClient, viaDc, source.datacenter(), prefix, settings.excludes()),
-                    destination, writer, status, settings, metrics));
+            all.add(new Scopes.Kv(sourceClient, viaDc, dc, prefix, settings.excludes()));
         }
-        scopes.add(new ScopeReplicator(source.datacenter(),
-                new Scopes.Hosts(sourceClient, reach, viaDc, source.datacenter()),
-                destination, writer, status, settings, metrics));
+        all.add(new Scopes.Hosts(sourceClient, reach, viaDc, dc));
         for (String service : SERVICES) {
-            scopes.add(new ScopeReplicator(source.datacenter(),
-                    new Scopes.Service(sourceClient, reach, viaDc, source.datacenter(), service),
-                    destination, writer, status, settings, metrics));
+            all.add(new Scopes.Service(sourceClient, reach, viaDc, dc, service));
+        }
+        this.status = new SourceStatus(dc, all.stream().map(Scope::name).toList(), (key, json) -> {
+            try {
+                writer.put(fence, key, json);
+            } catch (ReplicaWriter.LockLostException e) {
+                metrics.fenced(dc);
+                throw e;
+            }
+        });
+        for (Scope scope : all) {
+            scopes.add(new ScopeReplicator(dc, scope, destination, writer, fence, status, settings, metrics));
         }
     }
 
@@ -62,5 +72,24 @@ final class SourceReplicator implements AutoCloseable {
         threads.forEach(Thread::interrupt);
         sourceClient.destroy();
         log.info("stopped replicating source {}", source.datacenter());
+    }
+
+    /**
+     * Waits (up to {@code max}) for the scope threads to end after {@link #close()}: a lock handed
+     * back only after its writers stopped has no write of ours landing behind the next holder's read.
+     */
+    boolean awaitStopped(java.time.Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        for (Thread thread : threads) {
+            try {
+                if (!thread.join(java.time.Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 }

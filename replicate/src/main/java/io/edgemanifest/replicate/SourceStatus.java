@@ -5,17 +5,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import io.edgemanifest.core.Errors;
 import io.edgemanifest.core.consul.ConsulErrors;
-import org.kiwiproject.consul.Consul;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code replicate/status/<dc>} in the destination: {state, since, lastIndex, lastSyncAt, lagMillis,
- * entries, reason, beat}. Written when something changed, and at least every {@link #BEAT} as a liveness beat.
+ * entries, reason, pending, beat}. Written when something changed, and at least every {@link #BEAT}
+ * as a liveness beat.
+ *
+ * <p>States: {@code syncing} until <b>every</b> scope (each KV prefix, hosts, each service) has
+ * completed its first read into the replica — {@code pending} lists those that have not — then
+ * {@code ok}; {@code unreachable} once a scope kept failing for {@link #GRACE}. A source that said
+ * {@code ok} after its first scope let the Explorer take every device of the others for gone (#12
+ * item 7): while a source is syncing the Explorer gives its devices no verdict.
  */
 final class SourceStatus {
 
@@ -23,7 +31,9 @@ final class SourceStatus {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String datacenter;
-    private final Consul destination;
+    private final List<String> scopes;
+    private final Sink sink;
+    private final Set<String> firstRead = ConcurrentHashMap.newKeySet();
     /** A source is declared unreachable only when a scope has kept failing this long: no flapping on one error. */
     static final java.time.Duration GRACE = java.time.Duration.ofSeconds(2);
 
@@ -43,9 +53,20 @@ final class SourceStatus {
      */
     static final java.time.Duration BEAT = java.time.Duration.ofSeconds(5);
 
-    SourceStatus(String datacenter, Consul destination) {
+    /**
+     * @param scopes the names of every scope of this source: it is {@code ok} only once each has been read
+     * @param sink   where the document goes (the destination, fenced by the source's lock)
+     */
+    SourceStatus(String datacenter, List<String> scopes, Sink sink) {
         this.datacenter = datacenter;
-        this.destination = destination;
+        this.scopes = List.copyOf(scopes);
+        this.sink = sink;
+    }
+
+    /** Writes the status document to the destination; may throw (logged, retried with the next beat). */
+    @FunctionalInterface
+    interface Sink {
+        void write(String key, String json);
     }
 
     static String key(String datacenter) {
@@ -71,8 +92,9 @@ final class SourceStatus {
     synchronized void synced(String scope, BigInteger index, int entries, long lag, boolean changed) {
         entriesByScope.put(scope, entries);
         failingSince.remove(scope);
-        // "ok" only once every scope that failed has answered again.
-        boolean stateChanged = !"ok".equals(state) && failingSince.isEmpty();
+        boolean first = firstRead.add(scope);
+        // "ok" only once every scope has been read once, and every scope that failed has answered again.
+        boolean stateChanged = !"ok".equals(state) && failingSince.isEmpty() && firstRead.containsAll(scopes);
         if (stateChanged) {
             log.info("source {} in sync ({} after {})", datacenter, scope, state);
             state = "ok";
@@ -86,7 +108,7 @@ final class SourceStatus {
             lastSyncAt = Instant.now();
             lagMillis = lag;
         }
-        if (changed || stateChanged) {
+        if (changed || stateChanged || first) {
             write();
         }
     }
@@ -109,10 +131,16 @@ final class SourceStatus {
         if (reason != null) {
             doc.put("reason", reason);
         }
+        if (!"ok".equals(state)) {
+            List<String> pending = scopes.stream().filter(scope -> !firstRead.contains(scope)).toList();
+            if (!pending.isEmpty()) {
+                doc.put("pending", pending);
+            }
+        }
         doc.put("beat", lastBeat.toString());
         doc.put("entries", entriesByScope.values().stream().mapToInt(Integer::intValue).sum());
         try {
-            destination.keyValueClient().putValue(key(datacenter), JSON.writeValueAsString(doc));
+            sink.write(key(datacenter), JSON.writeValueAsString(doc));
         } catch (JsonProcessingException | RuntimeException e) {
             log.debug("cannot write status of {}", datacenter, e);
         }

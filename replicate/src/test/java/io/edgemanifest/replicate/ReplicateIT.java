@@ -163,6 +163,95 @@ class ReplicateIT {
     }
 
     @Test
+    void aGatewayOrStargateWhoseIdIsLeftCriticalOnADeadAgentStaysPassing() throws Exception {
+        // A node that fell back to another agent of its datacenter leaves its old instance behind on
+        // the dead agent, critical until Consul reaps it (up to 72 h): the live instance must speak
+        // for the ID (#12 item 1). The dead agent's node sorts after the live one, so "last one wins" loses.
+        ConsulAgent sgA = consul.datacenter("sg-a");
+        for (String service : List.of("gateway", "stargate")) {
+            String id = service + "-twice";
+            a.agentClient().register(ImmutableRegistration.builder().id(id).name(service)
+                    .check(Registration.RegCheck.ttl(60L)).build());
+            a.agentClient().pass(id);
+            sgA.put("/v1/catalog/register", """
+                    {"Node": "zz-dead-agent", "Address": "127.0.0.2",
+                     "Service": {"ID": "%1$s", "Service": "%2$s"},
+                     "Check": {"CheckID": "service:%1$s", "Name": "old", "Status": "critical", "ServiceID": "%1$s"}}"""
+                    .formatted(id, service)).orElseThrow();
+        }
+        for (String service : List.of("gateway", "stargate")) {
+            String id = service + "-twice";
+            await().atMost(Duration.ofSeconds(10)).until(() -> replicaService("sg-a", id).isPresent());
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(replicaService("sg-a", id).orElseThrow()).contains("\"status\":\"passing\"",
+                            "\"node\":\"consul-sg-a\""));
+        }
+        // The live instance fails: now the ID is critical everywhere, and says so.
+        a.agentClient().fail("gateway-twice");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                replicaService("sg-a", "gateway-twice").filter(j -> j.contains("\"status\":\"critical\"")).isPresent());
+        for (String service : List.of("gateway", "stargate")) {
+            a.agentClient().deregister(service + "-twice");
+        }
+        sgA.put("/v1/catalog/deregister", "{\"Node\": \"zz-dead-agent\"}").orElseThrow();
+    }
+
+    @Test
+    void aWriteUnderALockThisSessionDoesNotHoldIsRefusedWhole() {
+        // Two writers: "old" lost the lock (frozen past its TTL, cut off), "holder" took it (#12 item 6).
+        String lock = Replicator.lockKey("fence-test");
+        String old = dest.sessionClient().createSession(ImmutableSession.builder().name("old").lockDelay("0s").build()).getId();
+        String holder = dest.sessionClient().createSession(ImmutableSession.builder().name("holder").lockDelay("0s").build()).getId();
+        assertThat(dest.keyValueClient().acquireLock(lock, "holder", holder)).isTrue();
+        dest.keyValueClient().putValue("replica/fence-test/kv/manifest/keep", "by the holder");
+        ReplicaWriter writer = new ReplicaWriter(ConsulEndpoint.parse(consul.datacenter("explorer").httpUrl(), null),
+                new ReplicateMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), () -> 0));
+        ReplicaWriter.Fence stale = new ReplicaWriter.Fence(lock, old);
+        java.util.Map<String, Entry> puts = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 100; i++) { // two transactions: neither lands
+            puts.put("replica/fence-test/kv/manifest/k" + i, new Entry(java.util.Base64.getEncoder().encodeToString(("v" + i).getBytes()), 0));
+        }
+        byte[] big = new byte[450 * 1024]; // the plain-put path of a value too large for a transaction
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.apply("fence-test", stale, puts,
+                List.of("replica/fence-test/kv/manifest/keep"))).isInstanceOf(ReplicaWriter.LockLostException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.apply("fence-test", stale,
+                java.util.Map.of("replica/fence-test/kv/manifest/big", new Entry(java.util.Base64.getEncoder().encodeToString(big), 0)),
+                List.of())).isInstanceOf(ReplicaWriter.LockLostException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.put(stale, "replicate/status/fence-test", "{}"))
+                .isInstanceOf(ReplicaWriter.LockLostException.class);
+        assertThat(dest.keyValueClient().getKeys("replica/fence-test/")).containsExactly("replica/fence-test/kv/manifest/keep");
+        assertThat(dest.keyValueClient().getValue("replicate/status/fence-test")).isEmpty();
+
+        // The lock gone with its session: refused as well ("key doesn't exist").
+        dest.sessionClient().destroySession(holder);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> writer.apply("fence-test", new ReplicaWriter.Fence(lock, holder),
+                puts, List.of())).isInstanceOf(ReplicaWriter.LockLostException.class);
+
+        // The holder's own writes go through.
+        assertThat(dest.keyValueClient().acquireLock(lock, "old", old)).isTrue();
+        writer.apply("fence-test", stale, puts, List.of("replica/fence-test/kv/manifest/keep"));
+        assertThat(dest.keyValueClient().getKeys("replica/fence-test/")).hasSize(100);
+        dest.sessionClient().destroySession(old);
+        dest.keyValueClient().deleteKeys("replica/fence-test/");
+    }
+
+    @Test
+    void onTakingTheLockTheReplicaIsReadAgainSoAPreviousHoldersStaleWriteIsRepaired() {
+        b.keyValueClient().putValue("manifest/config/truth", "v1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-b", "manifest/config/truth").equals(Optional.of("v1")));
+        // A write by an instance that held the lock before, landed after our last read of the replica.
+        dest.keyValueClient().putValue("replica/sg-b/kv/manifest/config/truth", "stale");
+        dest.keyValueClient().putValue("replica/sg-b/kv/manifest/config/ghost", "never at the source");
+
+        dest.keyValueClient().deleteKey(Replicator.lockKey("sg-b")); // the lock lost: taken again at once
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> replica("sg-b", "manifest/config/truth").equals(Optional.of("v1"))
+                && replica("sg-b", "manifest/config/ghost").isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> replicator.held().contains("sg-b"));
+    }
+
+    @Test
     void statusKeyPerSourceSaysOkWithEntries() {
         await().atMost(Duration.ofSeconds(10)).until(() -> dest.keyValueClient()
                 .getValue("replicate/status/sg-b").flatMap(Value::getValueAsString)

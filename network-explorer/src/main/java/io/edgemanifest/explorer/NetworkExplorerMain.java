@@ -126,7 +126,8 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         try {
             store = JdbcDeviceStore.open(config);
         } catch (IllegalStateException e) {
-            if (config.isH2() && String.valueOf(e.getMessage()).contains("already in use")) {
+            String why = String.valueOf(e.getMessage());
+            if (config.isH2() && (why.contains("already in use") || why.contains("file is locked"))) {
                 // H2 locks its file: a second Explorer on it fails here, before it could write anything.
                 throw new IllegalArgumentException("the H2 store in " + dataDir + " is in use by another process (another "
                         + "Explorer?): an H2 file serves one Explorer; run several with --ha on one PostgreSQL store");

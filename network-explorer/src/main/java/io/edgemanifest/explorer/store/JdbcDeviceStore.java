@@ -38,8 +38,6 @@ public final class JdbcDeviceStore implements DeviceStore {
 
     private final HikariDataSource dataSource;
     private final Map<String, Double> targets;
-    /** Checked in every {@link #apply} transaction (explorer.ha's ingest lease). */
-    private volatile WriteFence fence = WriteFence.NONE;
 
     private JdbcDeviceStore(HikariDataSource dataSource, Map<String, Double> targets) {
         this.dataSource = dataSource;
@@ -74,6 +72,9 @@ public final class JdbcDeviceStore implements DeviceStore {
         return url.replaceAll("password=[^;&]*", "password=***");
     }
 
+
+    /** Checked in every {@link #apply} transaction (explorer.ha's ingest lease). */
+    private volatile WriteFence fence = WriteFence.NONE;
 
     /** From now on every {@link #apply} runs {@code fence} in its transaction. */
     public void fence(WriteFence fence) {

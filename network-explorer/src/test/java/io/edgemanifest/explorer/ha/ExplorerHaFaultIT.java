@@ -118,13 +118,17 @@ class ExplorerHaFaultIT {
     }
 
     private static Explorer startExplorer(String name) {
+        return startExplorer(name, true);
+    }
+
+    private static Explorer startExplorer(String name, boolean ha) {
         int port = FreePorts.next();
         Path log = Path.of("target", "process-logs", "explorer-ha-" + name + "-" + System.currentTimeMillis() + ".log");
         Process process = RunnableJar.of("network-explorer").start(log,
                 List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx256m"),
                 "--consul", consul.datacenter("explorer").httpUrl(), "--token-file", tokenFile.toString(),
                 "--db", jdbcUrl, "--db-user", "postgres", "--db-password", "postgres",
-                "--port", Integer.toString(port), "--ha", "--lock-ttl", TTL_SECONDS + "s");
+                "--port", Integer.toString(port), "--ha=" + ha, "--lock-ttl", TTL_SECONDS + "s");
         Explorer explorer = new Explorer(process, port, log);
         explorers.add(explorer);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
@@ -214,6 +218,15 @@ class ExplorerHaFaultIT {
     private static Explorer standby() throws Exception {
         long pid = lockHolderPid();
         return explorers.stream().filter(e -> e.pid() != pid && e.process().isAlive()).findFirst().orElseThrow();
+    }
+
+    private static Explorer ingestingOneOf(List<Explorer> candidates) throws Exception {
+        for (Explorer e : candidates) {
+            if (ingesting(e)) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private static void signal(String name, long pid) {
@@ -354,5 +367,43 @@ class ExplorerHaFaultIT {
         } finally {
             signal("CONT", holder.pid());
         }
+    }
+
+    @Test
+    @Order(4)
+    void anExplorerStartedWithoutHaOnTheSameStoreNeverWritesBesideTheHolder() throws Exception {
+        List<Explorer> pair = List.of(holder(), standby());
+        Map<String, List<String>> expected = new LinkedHashMap<>(allEvents());
+
+        // An operator starts a plain Explorer on the pair's store: it claims ingest at start...
+        long started = System.nanoTime();
+        Explorer intruder = startExplorer("without-ha", false);
+        service("h2", "critical");
+        expected.put("h2", List.of("ONLINE", "OFFLINE"));
+        // ... the holder, fenced, lets the lock go; the pair takes it back and fences the intruder out for good.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                metric(intruder, "explorer_ingest_fenced_total") >= 1.0 && metric(intruder, "explorer_ingest_leader") == 0.0
+                        && ingestingOneOf(pair) != null);
+        double recovered = (System.nanoTime() - started) / 1e9;
+        await().atMost(Duration.ofSeconds(20)).until(() -> allEvents().equals(expected));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> allEvents().equals(expected)
+                && metric(intruder, "explorer_ingest_leader") == 0.0 && ingestingOneOf(pair) != null);
+
+        Explorer holder = ingestingOneOf(pair);
+        assertThat(lockHolderPid()).isEqualTo(holder.pid());
+        assertThat(pair.stream().filter(e -> e != holder).findFirst().map(e -> {
+            try {
+                return ingesting(e);
+            } catch (Exception x) {
+                throw new IllegalStateException(x);
+            }
+        })).contains(false);
+        assertThat(Files.readString(intruder.log())).contains("Run several Explorers on one store only with --ha");
+        FaultReport.record(new FaultOutcome(SUITE, "an Explorer without --ha started on the HA pair's PostgreSQL store",
+                "never two writers: the intruder's claim fences the holder, the pair takes ingest back and fences the "
+                        + "intruder for good; every change once", recovered, falseEvents(expected), String.format(java.util.Locale.ROOT,
+                        "pair ingesting again and the intruder standing by %.1f s after it was started (JVM start included)",
+                        recovered)));
+        intruder.process().destroyForcibly();
     }
 }

@@ -32,7 +32,6 @@ import org.slf4j.LoggerFactory;
 public final class IngestLeadership implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IngestLeadership.class);
-    private static final Duration SOLO_CHECK = Duration.ofSeconds(5);
 
     /** What the Explorer does on a change of role; called one at a time, off the lease thread. */
     public interface Listener {
@@ -127,7 +126,7 @@ public final class IngestLeadership implements AutoCloseable {
                 return;
             }
             if (lock == null || leading) {
-                pause(lock == null ? SOLO_CHECK : beat);
+                pause(beat); // one SELECT of the epoch per beat: cheap, and a refused write wakes us at once
             } else {
                 try {
                     lock.awaitChange(beat); // wakes the moment the holder's key is deleted

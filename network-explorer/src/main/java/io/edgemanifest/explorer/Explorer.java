@@ -115,7 +115,7 @@ public final class Explorer implements AutoCloseable {
                 ? "high availability: ingests while it holds " + ha.lockKey() : "ingests alone");
         leadership = startLeadership(bind);
         scheduler.scheduleWithFixedDelay(() -> {
-            if (!leadership.leading()) {
+            if (leadership != null && !leadership.leading()) {
                 return; // a derived column: the ingesting Explorer keeps it for all
             }
             try {
@@ -129,7 +129,14 @@ public final class Explorer implements AutoCloseable {
 
     private io.edgemanifest.explorer.ha.IngestLeadership startLeadership(String bind) {
         if (!(store instanceof io.edgemanifest.explorer.store.JdbcDeviceStore jdbc)) {
-            throw new IllegalStateException("the Explorer ingests into a JDBC store");
+            // The lease lives in the JDBC store; any other store is used alone, unfenced.
+            if (ha.enabled()) {
+                throw new IllegalArgumentException("--ha needs a PostgreSQL store");
+            }
+            ReplicaIngest alone = newIngest.get();
+            alone.start();
+            ingest = alone;
+            return null;
         }
         boolean postgres = !(jdbc.dataSource() instanceof com.zaxxer.hikari.HikariDataSource h)
                 || h.getJdbcUrl().startsWith("jdbc:postgresql:");
@@ -169,7 +176,7 @@ public final class Explorer implements AutoCloseable {
 
     /** Whether this Explorer ingests now (holds the ingest lease). */
     public boolean ingesting() {
-        return leadership != null && leadership.leading();
+        return leadership != null ? leadership.leading() : ingest != null;
     }
 
     public int port() {

@@ -156,14 +156,19 @@ public final class IngestLeadership implements AutoCloseable {
     }
 
     private void haRound() {
+        RuntimeException storeProblem = null;
         if (leading) {
             // The store first: it answers even when Consul does not, and it is what fences writes.
-            IngestEpoch.Lease now = epoch.current();
-            if (now.epoch() != myEpoch) {
-                fenced.increment();
-                stepDown("fenced: " + now.holder() + " raised the store's epoch to " + now.epoch());
-                releaseQuietly();
-                return;
+            try {
+                IngestEpoch.Lease now = epoch.current();
+                if (now.epoch() != myEpoch) {
+                    fenced.increment();
+                    stepDown("fenced: " + now.holder() + " raised the store's epoch to " + now.epoch());
+                    releaseQuietly();
+                    return;
+                }
+            } catch (RuntimeException e) {
+                storeProblem = e; // a store that does not answer must not stop the heartbeat: that would hand over for nothing
             }
         }
         boolean sessionLost = lock.heartbeat();
@@ -171,12 +176,14 @@ public final class IngestLeadership implements AutoCloseable {
             stepDown(sessionLost ? "our session ended (lock lost)" : "the lock is no longer ours");
             return;
         }
+        if (storeProblem != null) {
+            throw storeProblem;
+        }
         if (!leading && lock.tryAcquire()) {
             long claimed = epoch.claim(id);
             // Between our acquire and our claim we may have frozen, lost the lock and let another
             // Explorer claim: then our claim fenced it out, and it must not be us who writes.
             if (lock.holds()) {
-                takeovers.increment();
                 becomeLeader(claimed);
             } else {
                 log.warn("{}: lost the ingest lock while claiming epoch {}: standing by", id, claimed);
@@ -189,7 +196,9 @@ public final class IngestLeadership implements AutoCloseable {
         long t = term;
         leading = true;
         myEpoch = claimed;
-        WriteFence fence = epoch.fence(claimed, this::onRefused);
+        takeovers.increment();
+        java.util.concurrent.atomic.AtomicBoolean told = new java.util.concurrent.atomic.AtomicBoolean();
+        WriteFence fence = epoch.fence(claimed, () -> onRefused(claimed, told));
         log.info("{}: ingesting (store epoch {})", id, claimed);
         switcher.execute(() -> {
             synchronized (this) {
@@ -198,7 +207,17 @@ public final class IngestLeadership implements AutoCloseable {
                 }
                 fenceStore.accept(fence);
             }
-            listener.lead(claimed);
+            try {
+                listener.lead(claimed);
+            } catch (RuntimeException e) {
+                // Holding the lease without ingesting would stall the network's history: let it go.
+                log.warn("{}: could not start ingesting (epoch {}): {}", id, claimed, io.edgemanifest.core.Errors.rootMessage(e), e);
+                stepDown("ingest did not start");
+                if (lock != null) {
+                    releaseQuietly();
+                }
+                wake.release();
+            }
         });
     }
 
@@ -214,8 +233,10 @@ public final class IngestLeadership implements AutoCloseable {
     }
 
     /** A write refused by the store: someone else claimed it. Look at once, not at the next beat. */
-    private void onRefused() {
-        log.warn("{}: the store refused a write of epoch {}: another Explorer ingests now", id, myEpoch);
+    private void onRefused(long refusedEpoch, java.util.concurrent.atomic.AtomicBoolean told) {
+        if (told.compareAndSet(false, true)) { // ingest may retry a refused batch piece by piece: say it once
+            log.warn("{}: the store refused a write of epoch {}: another Explorer ingests now", id, refusedEpoch);
+        }
         wake.release();
     }
 

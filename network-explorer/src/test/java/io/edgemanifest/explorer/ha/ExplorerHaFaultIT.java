@@ -399,7 +399,7 @@ class ExplorerHaFaultIT {
             }
         })).contains(false);
         assertThat(Files.readString(intruder.log())).contains("Run several Explorers on one store only with --ha");
-        FaultReport.record(new FaultOutcome(SUITE, "an Explorer without --ha started on the HA pair's PostgreSQL store",
+        FaultReport.record(new FaultOutcome(SUITE, "Explorer without --ha started by mistake on the HA pair's PostgreSQL store",
                 "never two writers: the intruder's claim fences the holder, the pair takes ingest back and fences the "
                         + "intruder for good; every change once", recovered, falseEvents(expected), String.format(java.util.Locale.ROOT,
                         "pair ingesting again and the intruder standing by %.1f s after its API answered (it claims right after)",

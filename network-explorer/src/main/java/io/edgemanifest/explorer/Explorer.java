@@ -23,7 +23,15 @@ public final class Explorer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Explorer.class);
 
     private final DeviceStore store;
-    private final ReplicaIngest ingest;
+    /** The running ingest while this Explorer holds the ingest lease; null on standby. */
+    private volatile ReplicaIngest ingest;
+    private final java.util.function.Supplier<ReplicaIngest> newIngest;
+    private final io.edgemanifest.explorer.ha.HaConfig ha;
+    private final ConsulEndpoint consul;
+    private final String instanceId = "network-explorer-" + java.util.UUID.randomUUID();
+    private io.edgemanifest.explorer.ha.IngestLeadership leadership;
+    private final io.edgemanifest.explorer.ha.StandbyStatus standbyStatus;
+    private final java.util.concurrent.atomic.AtomicLong changesBefore = new java.util.concurrent.atomic.AtomicLong();
     private final ExplorerApi api;
     private final ScheduledExecutorService scheduler;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -41,15 +49,29 @@ public final class Explorer implements AutoCloseable {
     /** @param replicateSilence how long replicate's beat may stop before a datacenter's devices are UNKNOWN */
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
                     java.time.Duration recordGrace, java.time.Duration replicateSilence) {
+        this(consul, store, targets, clock, recordGrace, replicateSilence, io.edgemanifest.explorer.ha.HaConfig.SOLO);
+    }
+
+    /**
+     * @param ha whether this Explorer is one of several on one PostgreSQL store (only the holder of
+     *           the Consul lock ingests) or ingests alone
+     */
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
+                    java.time.Duration recordGrace, java.time.Duration replicateSilence,
+                    io.edgemanifest.explorer.ha.HaConfig ha) {
         this.store = Objects.requireNonNull(store, "store");
-        this.ingest = new ReplicaIngest(consul, store, clock, metrics, recordGrace, replicateSilence);
+        this.consul = Objects.requireNonNull(consul, "consul");
+        this.ha = Objects.requireNonNull(ha, "ha");
+        // Built anew on every takeover: it loads the store as the new holder finds it (after its claim).
+        this.newIngest = () -> new ReplicaIngest(consul, store, clock, metrics, recordGrace, replicateSilence);
+        this.standbyStatus = new io.edgemanifest.explorer.ha.StandbyStatus(consul);
         this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "explorer-availability");
             t.setDaemon(true);
             return t;
         });
-        Gauge.builder("explorer_ingest_changes", ingest, i -> i.changesApplied()).register(metrics);
+        Gauge.builder("explorer_ingest_changes", this, e -> e.changesApplied()).register(metrics);
         Gauge.builder("explorer_events", store, DeviceStore::eventCount).register(metrics);
         devices = io.micrometer.core.instrument.MultiGauge.builder("explorer_devices")
                 .description("devices by kind, status and datacenter").register(metrics);
@@ -66,7 +88,17 @@ public final class Explorer implements AutoCloseable {
         devices.register(rows, true);
     }
 
+    /** Changes this process wrote, across every term it ingested. */
+    private long changesApplied() {
+        ReplicaIngest current = ingest;
+        return changesBefore.get() + (current == null ? 0 : current.changesApplied());
+    }
+
     private Map<String, Object> datacenterStatus() {
+        ReplicaIngest ingest = this.ingest;
+        if (ingest == null) {
+            return standbyStatus.datacenters();
+        }
         Map<String, Object> result = new LinkedHashMap<>();
         Map<String, Map<String, Object>> status = ingest.replicateStatus();
         ingest.datacenters().forEach((dc, reachable) -> {
@@ -78,23 +110,80 @@ public final class Explorer implements AutoCloseable {
     }
 
     public Explorer start(String bind, int port) {
-        ingest.start();
+        api.start(bind, port);
+        log.info("Network Explorer on http://{}:{}/ ({})", bind, api.port(), ha.enabled()
+                ? "high availability: ingests while it holds " + ha.lockKey() : "ingests alone");
+        leadership = startLeadership(bind);
         scheduler.scheduleWithFixedDelay(() -> {
+            if (leadership != null && !leadership.leading()) {
+                return; // a derived column: the ingesting Explorer keeps it for all
+            }
             try {
                 store.refreshAvailability(java.time.Instant.now());
             } catch (RuntimeException e) {
                 log.warn("availability refresh failed", e);
             }
         }, 0, 60, TimeUnit.SECONDS);
-        api.start(bind, port);
-        log.info("Network Explorer on http://{}:{}/", bind, api.port());
         return this;
+    }
+
+    private io.edgemanifest.explorer.ha.IngestLeadership startLeadership(String bind) {
+        if (!(store instanceof io.edgemanifest.explorer.store.JdbcDeviceStore jdbc)) {
+            // The lease lives in the JDBC store; any other store is used alone, unfenced.
+            if (ha.enabled()) {
+                throw new IllegalArgumentException("--ha needs a PostgreSQL store");
+            }
+            ReplicaIngest alone = newIngest.get();
+            alone.start();
+            ingest = alone;
+            return null;
+        }
+        boolean postgres = !(jdbc.dataSource() instanceof com.zaxxer.hikari.HikariDataSource h)
+                || h.getJdbcUrl().startsWith("jdbc:postgresql:");
+        var epoch = new io.edgemanifest.explorer.ha.IngestEpoch(jdbc.dataSource(), postgres, ha.lockTtl());
+        String lockValue;
+        try {
+            lockValue = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(Map.of(
+                    "instance", instanceId, "host", java.net.InetAddress.getLocalHost().getHostName(),
+                    "pid", ProcessHandle.current().pid(), "api", "http://" + bind + ":" + api.port() + "/"));
+        } catch (java.io.IOException e) {
+            lockValue = "{\"instance\":\"" + instanceId + "\"}";
+        }
+        return new io.edgemanifest.explorer.ha.IngestLeadership(ha, consul, instanceId, lockValue, epoch, jdbc::fence,
+                new io.edgemanifest.explorer.ha.IngestLeadership.Listener() {
+                    @Override
+                    public void lead(long claimed) {
+                        ReplicaIngest next = newIngest.get();
+                        next.start(); // loads the store: everything the former holder committed
+                        ingest = next;
+                    }
+
+                    @Override
+                    public void standBy(String why) {
+                        stopIngest();
+                    }
+                }, metrics).start();
+    }
+
+    private void stopIngest() {
+        ReplicaIngest current = ingest;
+        ingest = null;
+        if (current != null) {
+            changesBefore.addAndGet(current.changesApplied());
+            current.close();
+        }
+    }
+
+    /** Whether this Explorer ingests now (holds the ingest lease). */
+    public boolean ingesting() {
+        return leadership != null ? leadership.leading() : ingest != null;
     }
 
     public int port() {
         return api.port();
     }
 
+    /** The running ingest, or null while this Explorer stands by. */
     public ReplicaIngest ingest() {
         return ingest;
     }
@@ -106,8 +195,12 @@ public final class Explorer implements AutoCloseable {
     @Override
     public void close() {
         scheduler.shutdownNow();
+        if (leadership != null) {
+            leadership.close(); // the lock is freed first: a standby takes over while we finish
+        }
+        stopIngest();
         api.close();
-        ingest.close();
+        standbyStatus.close();
         store.close();
     }
 }

@@ -62,6 +62,20 @@ public final class NetworkExplorerMain implements Callable<Integer> {
                     + "instance down: the replica froze) that datacenter's devices are unknown. Default: ${DEFAULT-VALUE}")
     java.time.Duration replicateSilence;
 
+    @Option(names = "--ha", defaultValue = "${env:EDGE_HA:-false}",
+            description = "Run as one of several Explorers on one PostgreSQL store: all serve the API, only the holder "
+                    + "of the Consul lock --lock-key ingests, and a standby takes over within --lock-ttl + ~1 s of its death. Env EDGE_HA.")
+    boolean haEnabled;
+
+    @Option(names = "--lock-key", paramLabel = "KEY", defaultValue = "${env:EDGE_LOCK_KEY:-" + io.edgemanifest.explorer.ha.HaConfig.DEFAULT_LOCK_KEY + "}",
+            description = "With --ha: the ingest lock's key in the Explorer's Consul. Default: ${DEFAULT-VALUE}")
+    String lockKey;
+
+    @Option(names = "--lock-ttl", paramLabel = "DURATION", defaultValue = "${env:EDGE_LOCK_TTL:-10s}",
+            description = "With --ha: TTL of the check the lock's session is bound to (whole seconds, 3s..1h); a dead "
+                    + "holder's lock is free after it. Default: ${DEFAULT-VALUE}")
+    java.time.Duration lockTtl;
+
     @Option(names = "--target", paramLabel = "KIND=SHARE", split = ",",
             description = "Availability target per kind, e.g. host=0.4 (defaults: host 0.4, gateway 0.99, stargate 0.9999).")
     List<String> targetFlags;
@@ -91,9 +105,20 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         return new StoreConfig(db, dbUser, dbPassword, targets);
     }
 
+    io.edgemanifest.explorer.ha.HaConfig haConfig(StoreConfig store) {
+        io.edgemanifest.explorer.ha.HaConfig ha = new io.edgemanifest.explorer.ha.HaConfig(haEnabled, lockKey, lockTtl);
+        if (ha.enabled() && store.isH2()) {
+            // An H2 file is opened by one process (H2 locks it); two Explorers need a shared server.
+            throw new IllegalArgumentException("invalid --ha: several Explorers share one PostgreSQL store "
+                    + "(--db jdbc:postgresql://...); an H2 file serves a single Explorer");
+        }
+        return ha;
+    }
+
     @Override
     public Integer call() {
         StoreConfig config = storeConfig();
+        io.edgemanifest.explorer.ha.HaConfig ha = haConfig(config);
         ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
         TokenCheck.require(endpoint, tokens.source()); // before the store: a bad token must not migrate anything
         requireReplicaRead(endpoint);
@@ -101,7 +126,13 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         try {
             store = JdbcDeviceStore.open(config);
         } catch (IllegalStateException e) {
-            throw new IllegalArgumentException(e.getMessage()); // bad or unreachable --db: one line, exit 2
+            String why = String.valueOf(e.getMessage());
+            if (config.isH2() && (why.contains("already in use") || why.contains("file is locked"))) {
+                // H2 locks its file: a second Explorer on it fails here, before it could write anything.
+                throw new IllegalArgumentException("the H2 store in " + dataDir + " is in use by another process (another "
+                        + "Explorer?): an H2 file serves one Explorer; run several with --ha on one PostgreSQL store");
+            }
+            throw new IllegalArgumentException(e.getMessage().lines().findFirst().orElse("")); // bad or unreachable --db: one line, exit 2
         }
         if (recordGrace.isNegative()) {
             throw new IllegalArgumentException("invalid --record-grace " + recordGrace);
@@ -109,7 +140,7 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         if (replicateSilence.compareTo(java.time.Duration.ofSeconds(2)) < 0) {
             throw new IllegalArgumentException("invalid --replicate-silence " + replicateSilence + " (at least 2s)");
         }
-        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence)
+        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence, ha)
                 .start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }

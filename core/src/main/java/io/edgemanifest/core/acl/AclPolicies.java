@@ -96,9 +96,14 @@ public final class AclPolicies {
                         service "replicate" { policy = "write" }
                         session_prefix "" { policy = "write" }
                         """, List.of(primary)),
-                new PolicySpec(EXPLORER, "Edge Manifest Network Explorer: reads the replica, writes nothing", """
+                new PolicySpec(EXPLORER, "Edge Manifest Network Explorer: reads the replica; holds its ingest lock", """
                         key_prefix "replica/" { policy = "read" }
                         key_prefix "replicate/status/" { policy = "read" }
+                        # network-explorer --ha: several Explorers, one ingests while it holds the lock
+                        # explorer/lock, through a session bound to its own service's TTL check.
+                        service "network-explorer" { policy = "write" }
+                        session_prefix "" { policy = "write" }
+                        key_prefix "explorer/" { policy = "write" }
                         """, List.of(primary)));
     }
 

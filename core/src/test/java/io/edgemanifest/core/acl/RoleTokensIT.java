@@ -39,13 +39,15 @@ class RoleTokensIT {
     }
 
     @Test
-    void theExplorersTokenReadsTheReplicaAndWritesNothing() {
+    void theExplorersTokenReadsTheReplicaAndWritesOnlyItsIngestLock() {
         AclHttp explorer = in(PRIMARY, AclPolicies.Role.EXPLORER);
         assertThat(explorer.get("/v1/kv/replica/?recurse")).isEqualTo(200);
         assertThat(explorer.get("/v1/kv/replicate/status/?recurse")).isIn(200, 404);
         assertThat(explorer.put("/v1/kv/replica/roles-sg/kv/manifest/hosts/host-x", "{}")).isEqualTo(403);
         assertThat(explorer.put("/v1/kv/replicate/status/roles-sg", "{}")).isEqualTo(403);
         assertThat(explorer.put("/v1/agent/service/register", "{\"Name\": \"explorer\"}")).isEqualTo(403);
+        assertThat(explorer.put("/v1/kv/explorer/lock", "{}")).isEqualTo(200); // --ha: its ingest lock
+        assertThat(in(SG, AclPolicies.Role.EXPLORER).put("/v1/kv/explorer/lock", "{}")).isIn(403, 404);
         assertThat(in(SG, AclPolicies.Role.EXPLORER).get("/v1/kv/manifest/?recurse")).isIn(403, 404);
     }
 

@@ -73,6 +73,19 @@ public final class JdbcDeviceStore implements DeviceStore {
     }
 
 
+    /** Checked in every {@link #apply} transaction (explorer.ha's ingest lease). */
+    private volatile WriteFence fence = WriteFence.NONE;
+
+    /** From now on every {@link #apply} runs {@code fence} in its transaction. */
+    public void fence(WriteFence fence) {
+        this.fence = java.util.Objects.requireNonNull(fence, "fence");
+    }
+
+    /** The pool, for explorer.ha's own small transactions on the ingest lease. */
+    public javax.sql.DataSource dataSource() {
+        return dataSource;
+    }
+
     // ---------------------------------------------------------------- writes
 
     @Override
@@ -80,6 +93,7 @@ public final class JdbcDeviceStore implements DeviceStore {
         if (changes.isEmpty()) {
             return;
         }
+        WriteFence fence = this.fence;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement update = c.prepareStatement("UPDATE devices SET kind=?, datacenter=?, status=?, "
@@ -90,6 +104,7 @@ public final class JdbcDeviceStore implements DeviceStore {
                          + "labels_json, search_text, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
                  PreparedStatement event = c.prepareStatement("INSERT INTO events (device_id, event_type, "
                          + "happened_at, datacenter, detail) VALUES (?,?,?,?,?)")) {
+                fence.begin(c);
                 for (Change change : changes) {
                     Device d = change.device();
                     bindDevice(update, d);
@@ -107,6 +122,7 @@ public final class JdbcDeviceStore implements DeviceStore {
                     }
                 }
                 event.executeBatch();
+                fence.check(c);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

@@ -64,6 +64,17 @@ final class ReplicaWriter {
      * @param source the source datacenter, for the quarantine's log line and metric
      */
     void apply(String source, Fence fence, Map<String, Entry> puts, List<String> deletes) {
+        apply(source, fence, puts, deletes, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #apply(String, Fence, Map, List)}; each key of {@code held} is still locked by some
+     * session (a previous holder's large-value write that never released it): a plain {@code set}
+     * keeps that lock, and Consul deletes the key when that session ends (our sessions' behaviour
+     * is {@code delete}). Such a key is deleted and set again in the same transaction, atomically,
+     * which leaves it unlocked.
+     */
+    void apply(String source, Fence fence, Map<String, Entry> puts, List<String> deletes, java.util.Set<String> held) {
         List<Map<String, Object>> batch = new ArrayList<>();
         int bytes = 0;
         for (Map.Entry<String, Entry> put : puts.entrySet()) {
@@ -72,10 +83,14 @@ final class ReplicaWriter {
                 putAlone(source, fence, put.getKey(), put.getValue());
                 continue;
             }
-            if (!batch.isEmpty() && (batch.size() == MAX_OPS || bytes + size > MAX_BYTES)) {
+            int ops = held.contains(put.getKey()) ? 2 : 1;
+            if (!batch.isEmpty() && (batch.size() + ops > MAX_OPS || bytes + size > MAX_BYTES)) {
                 commit(fence, batch);
                 batch = new ArrayList<>();
                 bytes = 0;
+            }
+            if (ops == 2) {
+                batch.add(Map.of("KV", Map.of("Verb", "delete", "Key", put.getKey())));
             }
             Map<String, Object> kv = new LinkedHashMap<>();
             kv.put("Verb", "set");
@@ -125,8 +140,23 @@ final class ReplicaWriter {
             metrics.quarantined(source);
             return;
         }
-        if (acquired.statusCode() == 500 && acquired.body().contains("invalid session")
-                || acquired.statusCode() == 200 && acquired.body().strip().equals("false")) {
+        if (acquired.statusCode() == 200 && acquired.body().strip().equals("false")) {
+            // Not our lock lost: the replica key itself is locked by another session — a previous
+            // holder whose large-value write never released it (interrupted by a hand-over, or its
+            // release failed). Were this taken for a lost lock the scope would stop for good while
+            // we hold the source. Delete the key under the fence (refused whole if we did lose the
+            // lock), then acquire again; the key is missing only between these two requests.
+            log.warn("replica of {}: {} is locked by another session (a previous holder's unreleased write): taking it back",
+                    source, key);
+            List<Map<String, Object>> clear = new ArrayList<>();
+            clear.add(Map.of("KV", Map.of("Verb", "delete", "Key", key)));
+            send(fence, clear);
+            acquired = send(url + "acquire=" + fence.session(), value, key);
+            if (acquired.statusCode() == 200 && acquired.body().strip().equals("false")) {
+                throw new IllegalStateException("destination kept " + key + " locked by another session");
+            }
+        }
+        if (acquired.statusCode() == 500 && acquired.body().contains("invalid session")) {
             throw new LockLostException(fence, "destination refused " + key + " under our session: "
                     + acquired.body().strip());
         }

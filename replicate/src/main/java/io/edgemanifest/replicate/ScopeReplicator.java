@@ -32,6 +32,12 @@ final class ScopeReplicator implements Runnable {
     private final ReplicateSettings settings;
     private final ReplicateMetrics metrics;
     private final Map<String, Entry> applied = new HashMap<>();
+    /**
+     * Keys the seed found locked by a session: a previous holder's large-value write that never
+     * released them. Rewritten unlocked at the next write even if their value is right, or Consul
+     * would delete them when that session ends and the replica would silently miss them.
+     */
+    private final java.util.Set<String> held = new java.util.HashSet<>();
     private volatile boolean running = true;
 
     ScopeReplicator(String datacenter, Scope scope, Consul destination, ReplicaWriter writer, ReplicaWriter.Fence fence,
@@ -123,9 +129,13 @@ final class ScopeReplicator implements Runnable {
             Entry entry = new Entry(value.getValue().orElse(""), value.getFlags());
             if (scope.owns(value.getKey(), entry)) {
                 applied.put(value.getKey(), entry);
+                if (value.getSession().isPresent()) {
+                    held.add(value.getKey());
+                }
             }
         }
-        log.info("{} {}: {} entries already in the replica", datacenter, scope.name(), applied.size());
+        log.info("{} {}: {} entries already in the replica ({} locked by a session)", datacenter, scope.name(),
+                applied.size(), held.size());
     }
 
     /** Applies the difference between the snapshot and what we applied; true if anything was written. */
@@ -151,17 +161,19 @@ final class ScopeReplicator implements Runnable {
         }
         Map<String, Entry> puts = new LinkedHashMap<>();
         snapshot.entries().forEach((key, entry) -> {
-            if (!entry.equals(applied.get(key))) {
+            if (!entry.equals(applied.get(key)) || held.contains(key)) {
                 puts.put(key, entry);
             }
         });
         if (puts.isEmpty() && deletes.isEmpty()) {
             return false;
         }
-        writer.apply(datacenter, fence, puts, deletes);
+        writer.apply(datacenter, fence, puts, deletes, held);
         metrics.applied(datacenter, puts.size(), deletes.size());
         applied.putAll(puts);
         deletes.forEach(applied::remove);
+        puts.keySet().forEach(held::remove);
+        deletes.forEach(held::remove);
         log.debug("{} {}: applied {} puts, {} deletes", datacenter, scope.name(), puts.size(), deletes.size());
         return true;
     }

@@ -252,6 +252,60 @@ class ReplicateIT {
     }
 
     @Test
+    void aLargeReplicaKeyLeftLockedByAPreviousHoldersSessionIsTakenBackAndTheScopeKeepsFlowing() {
+        // A previous holder's large-value write (?acquire, then ?release) interrupted between the two
+        // by a hand-over leaves the replica key locked by that holder's live session. Our ?acquire then
+        // answers "false": that is not our lock lost — taken for it, the scope stopped for good while
+        // this instance still held the source, and the replica of the whole prefix froze.
+        String key = "manifest/held/big";
+        String replicaKey = "replica/sg-b/kv/" + key;
+        String previous = dest.sessionClient().createSession(ImmutableSession.builder().name("previous-holder")
+                .behavior("delete").lockDelay("0s").build()).getId();
+        assertThat(dest.keyValueClient().acquireLock(replicaKey, "half written", previous)).isTrue();
+        byte[] big = new byte[450 * 1024];
+        new java.util.Random(11).nextBytes(big);
+        b.keyValueClient().putValue(key, big, 0L, ImmutablePutOptions.builder().build());
+        b.keyValueClient().putValue("manifest/held/next", "flows");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> replica("sg-b", "manifest/held/next").isPresent());
+        Value copy = dest.keyValueClient().getValue(replicaKey).orElseThrow();
+        assertThat(copy.getValueAsBytes()).hasValueSatisfying(v -> assertThat(v).containsExactly(big));
+        assertThat(copy.getSession()).as("no longer locked by the previous holder").isEmpty();
+        b.keyValueClient().putValue("manifest/held/later", "still flows");
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-b", "manifest/held/later").isPresent());
+
+        // The previous holder's session ends (its instance restarts): the key is ours now and stays.
+        dest.sessionClient().destroySession(previous);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
+                dest.keyValueClient().getValue(replicaKey).isPresent());
+        List.of(key, "manifest/held/next", "manifest/held/later").forEach(k -> b.keyValueClient().deleteKey(k));
+    }
+
+    @Test
+    void aReplicaKeyFoundLockedBySomeSessionOnTakingTheLockIsRewrittenUnlockedSoItOutlivesThatSession() {
+        // The seed reads a right value that a previous holder's session still locks: left as it is,
+        // Consul deletes it when that session ends (behavior "delete") and the replica misses it
+        // silently, the diff believing it written.
+        String key = "manifest/held/small";
+        String replicaKey = "replica/sg-b/kv/" + key;
+        b.keyValueClient().putValue(key, "s1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-b", key).equals(Optional.of("s1")));
+        String previous = dest.sessionClient().createSession(ImmutableSession.builder().name("previous-holder")
+                .behavior("delete").lockDelay("0s").build()).getId();
+        assertThat(dest.keyValueClient().acquireLock(replicaKey, "s1", previous)).isTrue();
+
+        dest.keyValueClient().deleteKey(Replicator.lockKey("sg-b")); // the lock lost: taken again, the replica read again
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> dest.keyValueClient().getValue(replicaKey)
+                .filter(v -> v.getSession().isEmpty()).flatMap(Value::getValueAsString).equals(Optional.of("s1")));
+        dest.sessionClient().destroySession(previous);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
+                replica("sg-b", key).equals(Optional.of("s1")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> replicator.held().contains("sg-b"));
+        b.keyValueClient().deleteKey(key);
+    }
+
+    @Test
     void statusKeyPerSourceSaysOkWithEntries() {
         await().atMost(Duration.ofSeconds(10)).until(() -> dest.keyValueClient()
                 .getValue("replicate/status/sg-b").flatMap(Value::getValueAsString)

@@ -8,6 +8,7 @@ import io.edgemanifest.core.node.NodeKind;
 import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.presence.Presence;
 import io.edgemanifest.core.presence.PresenceConfig;
+import io.edgemanifest.core.time.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,15 @@ public final class HostAgent implements AutoCloseable {
     private final Shared shared;
     /** The Consul agents to attach to, in order: each datacenter's agents ranked for this host, datacenters in preference order. */
     private final List<ConsulEndpoint> agents;
+    /** Monotonic time for every interval (unreachable time, migration), never the wall clock. */
+    private final Ticker ticker;
+    /**
+     * How long the attached datacenter must stay unreachable before this host moves: {@code
+     * --migrate-after} plus up to half of it, fixed per host by its ID. Hosts that lost one agent
+     * together then leave it spread over that half instead of all in the same second, and the
+     * agent they land on takes them in a stream, not a herd.
+     */
+    private final Duration migrateAfter;
     private final Object lock = new Object();
     private Attachment attachment;
     private ScheduledFuture<?> supervisor;
@@ -76,10 +86,18 @@ public final class HostAgent implements AutoCloseable {
      * @param shared          gateway watches and clients shared with other hosts, or null for its own
      */
     public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, Shared shared) {
+        this(config, sharedScheduler, shared, Ticker.SYSTEM);
+    }
+
+    /** @param ticker the clocks (tests inject one whose wall clock steps) */
+    public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, Shared shared, Ticker ticker) {
         this.config = Objects.requireNonNull(config, "config");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.HOST);
         this.ownsScheduler = sharedScheduler == null;
-        this.scheduler = sharedScheduler != null ? sharedScheduler : Executors.newScheduledThreadPool(1, r -> {
+        // Two threads: supervision must run while a tick waits on a hung agent (a patient heartbeat
+        // may take a TTL), or migration would be decided only when that tick gives up.
+        this.scheduler = sharedScheduler != null ? sharedScheduler : Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "host-agent");
             t.setDaemon(true);
             return t;
@@ -88,6 +106,14 @@ public final class HostAgent implements AutoCloseable {
         this.agents = config.datacenters().stream()
                 .flatMap(group -> rankFor(id, group).stream())
                 .toList();
+        this.migrateAfter = migrateAfter(id, config.migrateAfter());
+    }
+
+    /** {@code base} plus a share of its half fixed by the host's ID (murmur3: even over IDs). */
+    static Duration migrateAfter(String hostId, Duration base) {
+        long hash = com.google.common.hash.Hashing.murmur3_32_fixed()
+                .hashString(hostId, java.nio.charset.StandardCharsets.UTF_8).asInt() & 0xffffffffL;
+        return base.plus(base.dividedBy(2).multipliedBy(hash % 1000).dividedBy(1000));
     }
 
     /**
@@ -159,8 +185,8 @@ public final class HostAgent implements AutoCloseable {
                 .withLabels(config.labels());
         PresenceConfig presenceConfig = presenceConfig(config, endpoint);
         boolean isShared = shared != null;
-        Presence presence = isShared ? Presence.create(presenceConfig, record, scheduler, shared.client(endpoint))
-                : Presence.create(presenceConfig, record, scheduler);
+        Presence presence = Presence.create(presenceConfig, record, scheduler,
+                isShared ? shared.client(endpoint) : null, ticker);
         PassingServiceWatch gateways = isShared ? shared.watch(endpoint)
                 : new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
         Consumer<Map<String, Service>> listener = view -> chooseGateway(presence, view);
@@ -198,7 +224,7 @@ public final class HostAgent implements AutoCloseable {
                 return;
             }
             Duration down = attachment.presence().unreachableFor();
-            if (down.compareTo(config.migrateAfter()) >= 0) {
+            if (down.compareTo(migrateAfter) >= 0) {
                 int next = (attachment.index() + 1) % agents.size();
                 log.warn("{}: datacenter at {} unreachable or refusing us for {} s: migrating to {}", id, attachment.endpoint(),
                         down.toSeconds(), agents.get(next));

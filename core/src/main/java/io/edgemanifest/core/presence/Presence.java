@@ -34,6 +34,15 @@ public interface Presence extends AutoCloseable {
         return new ConsulPresence(config, record, scheduler, java.util.Objects.requireNonNull(sharedClient, "sharedClient"));
     }
 
+    /**
+     * A presence measuring its intervals on {@code ticker}'s monotonic clock (tests inject one whose
+     * wall clock steps); {@code sharedClient} may be null for a client of its own.
+     */
+    static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler,
+                           org.kiwiproject.consul.Consul sharedClient, io.edgemanifest.core.time.Ticker ticker) {
+        return new ConsulPresence(config, record, scheduler, sharedClient, ticker);
+    }
+
     /** Starts the loop; returns at once. */
     Presence start();
 

@@ -75,6 +75,14 @@ public final class HostAgent implements AutoCloseable {
         PassingServiceWatch watch(ConsulEndpoint endpoint);
 
         Consul client(ConsulEndpoint endpoint);
+
+        /**
+         * One watch on the sessions of that agent's node for all hosts sharing it, or null for none
+         * (then each host finds a lost session at its next key read, within one TTL).
+         */
+        default io.edgemanifest.core.consul.SessionWatch sessionWatch(ConsulEndpoint endpoint) {
+            return null;
+        }
     }
 
     public HostAgent(HostAgentConfig config) {
@@ -126,8 +134,18 @@ public final class HostAgent implements AutoCloseable {
      * A heartbeat gap longer than the TTL triggers the read at once.
      */
     static PresenceConfig presenceConfig(HostAgentConfig config, ConsulEndpoint endpoint) {
-        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
-                config.check().ttl().minus(config.check().heartbeat()), Duration.ofSeconds(10));
+        return presenceConfig(config, endpoint, false);
+    }
+
+    /**
+     * With a session watch the watch tells a host at once that its session vanished; the key read
+     * stays as a safety net (a watch that cannot reach Consul, a record overwritten under our own
+     * session) at four TTLs, a sixth of the reads.
+     */
+    static PresenceConfig presenceConfig(HostAgentConfig config, ConsulEndpoint endpoint, boolean watched) {
+        Duration verify = watched ? config.check().ttl().multipliedBy(4)
+                : config.check().ttl().minus(config.check().heartbeat());
+        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(), verify, Duration.ofSeconds(10));
     }
 
     /** A datacenter's agents in the order this host prefers them: an even, stable spread of hosts over agents. */
@@ -183,10 +201,11 @@ public final class HostAgent implements AutoCloseable {
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
-        PresenceConfig presenceConfig = presenceConfig(config, endpoint);
         boolean isShared = shared != null;
+        io.edgemanifest.core.consul.SessionWatch sessions = isShared ? shared.sessionWatch(endpoint) : null;
+        PresenceConfig presenceConfig = presenceConfig(config, endpoint, sessions != null);
         Presence presence = Presence.create(presenceConfig, record, scheduler,
-                isShared ? shared.client(endpoint) : null, ticker);
+                isShared ? shared.client(endpoint) : null, ticker, sessions);
         PassingServiceWatch gateways = isShared ? shared.watch(endpoint)
                 : new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
         Consumer<Map<String, Service>> listener = view -> chooseGateway(presence, view);

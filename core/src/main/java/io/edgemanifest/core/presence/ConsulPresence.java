@@ -5,6 +5,7 @@ import io.edgemanifest.core.cli.Durations;
 import io.edgemanifest.core.consul.ConsulErrors;
 import io.edgemanifest.core.consul.ConsulToken;
 import io.edgemanifest.core.consul.RawConsul;
+import io.edgemanifest.core.consul.SessionWatch;
 import io.edgemanifest.core.consul.ServiceSessions;
 import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.node.NodeRecords;
@@ -50,6 +51,8 @@ final class ConsulPresence implements Presence {
     private final PresenceMetrics metrics;
     /** Every interval is measured on its monotonic clock: a stepped wall clock must not look like an outage. */
     private final Ticker ticker;
+    /** Tells us at once when our session vanishes (shared per agent by virtual hosts), or null. */
+    private final SessionWatch sessionWatch;
     private final List<Consumer<PresenceState>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
 
@@ -97,12 +100,13 @@ final class ConsulPresence implements Presence {
     private volatile boolean refused;
 
     ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler, Consul sharedClient) {
-        this(config, record, scheduler, sharedClient, Ticker.SYSTEM);
+        this(config, record, scheduler, sharedClient, Ticker.SYSTEM, null);
     }
 
     ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler, Consul sharedClient,
-                   Ticker ticker) {
+                   Ticker ticker, SessionWatch sessionWatch) {
         this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.sessionWatch = sessionWatch;
         this.config = Objects.requireNonNull(config, "config");
         this.desired = Objects.requireNonNull(record, "record");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -422,6 +426,9 @@ final class ConsulPresence implements Presence {
                 && consul.sessionClient().getSessionInfo(sessionId).isEmpty()) {
             log.warn("{}: session {} is gone (invalidated or destroyed): creating a new one", id, sessionId);
             metrics.sessionLost();
+            if (sessionWatch != null) {
+                sessionWatch.untrack(sessionId);
+            }
             sessionId = null;
         }
         if (holder != null && !holder.equals(sessionId)) {
@@ -430,6 +437,9 @@ final class ConsulPresence implements Presence {
         }
         if (sessionId == null) {
             sessionId = createSession();
+            if (sessionWatch != null) {
+                sessionWatch.track(sessionId, this::sessionSeenGone);
+            }
         }
         String json = NodeRecords.toJson(desired.withDatacenter(datacenter));
         String currentValue = current.flatMap(Value::getValueAsString).orElse(null);
@@ -486,6 +496,21 @@ final class ConsulPresence implements Presence {
             consul.sessionClient().destroySession(orphan);
         }
         sessionCreateUncertain = false;
+    }
+
+    /** From the session watch: our session is no longer listed on the agent's node. Verify now. */
+    private void sessionSeenGone() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            verifyDue = true;
+            if (backoff.attempts() > 0) {
+                return; // backing off: the next attempt verifies anyway
+            }
+        }
+        log.debug("{}: the session watch no longer lists our session: verifying now", id);
+        schedule(Duration.ZERO);
     }
 
     private Duration onFailure(RuntimeException e) {
@@ -582,6 +607,9 @@ final class ConsulPresence implements Presence {
                 nextTick.cancel(false);
             }
             config.endpoint().token().runAs(this::leave);
+            if (sessionWatch != null) {
+                sessionWatch.untrack(sessionId);
+            }
             sessionId = null;
             registered = false;
         }

@@ -40,7 +40,18 @@ public interface Presence extends AutoCloseable {
      */
     static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler,
                            org.kiwiproject.consul.Consul sharedClient, io.edgemanifest.core.time.Ticker ticker) {
-        return new ConsulPresence(config, record, scheduler, sharedClient, ticker);
+        return new ConsulPresence(config, record, scheduler, sharedClient, ticker, null);
+    }
+
+    /**
+     * As above, and told by {@code sessionWatch} (one per agent, shared by the presences of this
+     * JVM; null for none) the moment its session vanishes, so it re-creates session and record at
+     * once rather than at its next key read.
+     */
+    static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler,
+                           org.kiwiproject.consul.Consul sharedClient, io.edgemanifest.core.time.Ticker ticker,
+                           io.edgemanifest.core.consul.SessionWatch sessionWatch) {
+        return new ConsulPresence(config, record, scheduler, sharedClient, ticker, sessionWatch);
     }
 
     /** Starts the loop; returns at once. */

@@ -52,6 +52,16 @@ public final class HostAgent implements AutoCloseable {
     private Attachment attachment;
     private ScheduledFuture<?> supervisor;
     private boolean closed;
+    /**
+     * Agents we moved away from whose answer we are still waiting for, to take our instance off them
+     * (keyed by agent). An agent that died holds our service in the catalog —
+     * critical once the TTL ran out, for up to 72 h if it never returns — and replicate would see the
+     * same ID on two agents. When it answers again we deregister there at once, before its own reaper
+     * (deregister-after) would. Cancelled if we attach to that agent again.
+     */
+    private final Map<ConsulEndpoint, Thread> leaving = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How long we keep trying to leave an agent: Consul's reconnect_timeout, after which it reaps the node itself. */
+    static final Duration LEAVE_FOR = Duration.ofHours(72);
 
     /** The datacenter we are in now: its presence and its gateway watch (ours, or shared and only listened to). */
     private record Attachment(int index, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways,
@@ -196,8 +206,70 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
+    /** Closes {@code old} on its own thread, then makes sure our instance is gone from that agent. */
+    private void leave(Attachment old) {
+        Thread thread = Thread.ofVirtual().name("host-agent-leave").unstarted(() -> {
+            old.close();
+            deregisterWhenBack(old.endpoint());
+        });
+        leaving.put(old.endpoint(), thread);
+        thread.start();
+    }
+
+    /**
+     * Deregisters our service at {@code endpoint} until the agent says it is gone (200, or 404: it
+     * does not know us), with back-off up to a minute; stops when interrupted (we attach there again,
+     * or close) or after {@link #LEAVE_FOR}.
+     */
+    private void deregisterWhenBack(ConsulEndpoint endpoint) {
+        long until = ticker.nanoTime() + LEAVE_FOR.toNanos();
+        io.edgemanifest.core.presence.Backoff backoff = new io.edgemanifest.core.presence.Backoff(
+                Duration.ofSeconds(1), Duration.ofMinutes(1));
+        Consul consul = shared != null ? shared.client(endpoint) : endpoint.client(Duration.ofSeconds(10));
+        try {
+            while (!Thread.currentThread().isInterrupted() && ticker.nanoTime() - until < 0) {
+                try {
+                    endpoint.token().runAs(() -> consul.agentClient().deregister(id));
+                    log.info("{}: deregistered from {} (left earlier while it did not answer)", id, endpoint);
+                    return;
+                } catch (RuntimeException e) {
+                    if (e instanceof org.kiwiproject.consul.ConsulException ce && ce.getCode() == 404) {
+                        return; // it does not know us: restarted empty, or its reaper was first
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                    if (backoff.attempts() == 0) {
+                        log.info("{}: {} still holds our old instance and does not answer ({}): deregistering when it does",
+                                id, endpoint, io.edgemanifest.core.Errors.rootMessage(e));
+                    }
+                }
+                try {
+                    Thread.sleep(backoff.next()); // retry pacing on our own virtual thread
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        } finally {
+            if (shared == null) {
+                consul.destroy();
+            }
+            leaving.remove(endpoint, Thread.currentThread());
+        }
+    }
+
     private void attach(int index) {
         ConsulEndpoint endpoint = agents.get(index);
+        Thread stillLeaving = leaving.remove(endpoint);
+        if (stillLeaving != null) {
+            // Back to an agent we had left: its late deregistration must not remove our new instance.
+            stillLeaving.interrupt();
+            try {
+                stillLeaving.join(Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
@@ -247,10 +319,9 @@ public final class HostAgent implements AutoCloseable {
                 int next = (attachment.index() + 1) % agents.size();
                 log.warn("{}: datacenter at {} unreachable or refusing us for {} s: migrating to {}", id, attachment.endpoint(),
                         down.toSeconds(), agents.get(next));
-                // Leaving is best effort and may hang on a dead agent, so it must not delay arriving;
-                // if it fails, our session there dies with our TTL check: nothing of ours stays behind.
-                Attachment old = attachment;
-                Thread.ofVirtual().name("host-agent-leave").start(old::close);
+                // Leaving may hang on a dead agent, so it must not delay arriving; if it fails, our
+                // session there dies with our TTL check and we deregister once the agent answers again.
+                leave(attachment);
                 attach(next);
             }
         }
@@ -282,6 +353,8 @@ public final class HostAgent implements AutoCloseable {
             if (attachment != null) {
                 attachment.close();
             }
+            leaving.values().forEach(Thread::interrupt);
+            leaving.clear();
         }
         if (ownsScheduler) {
             scheduler.shutdownNow();

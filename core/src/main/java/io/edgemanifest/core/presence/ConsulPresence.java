@@ -523,6 +523,16 @@ final class ConsulPresence implements Presence {
                 log.warn("{}: Consul at {} unreachable ({}): retrying with back-off up to {}", id,
                         config.endpoint(), rootMessage(e), Durations.format(config.maxBackoff()));
             }
+            if (registered && config.check() instanceof CheckSpec.Ttl ttl && lastBeatNanos != 0
+                    && ticker.nanoTime() - lastBeatNanos < ttl.ttl().toNanos()) {
+                // Our check still lives in Consul: an outage shorter than what is left of the TTL
+                // must not cost the session (and the record, and a false OFFLINE) because the
+                // back-off slept past it. Retry at a third of the heartbeat until the TTL ran out.
+                Duration cap = ttl.heartbeat().dividedBy(3);
+                if (delay.compareTo(cap) > 0) {
+                    delay = cap;
+                }
+            }
             log.debug("{}: still unreachable, retry in {} ms", id, delay.toMillis());
             return delay;
         }

@@ -73,7 +73,9 @@ public final class HostAgentMain implements Callable<Integer> {
     TokenOptions tokens;
 
     @Option(names = "--migrate-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_MIGRATE_AFTER:-30s}",
-            description = "Move to the next datacenter after the current one is unreachable this long. Default: ${DEFAULT-VALUE}")
+            description = "Move to the next datacenter after the current one is unreachable this long, plus up to half "
+                    + "again fixed by the host's ID (hosts of one failed agent leave it spread out). A slow agent is "
+                    + "not unreachable: heartbeats are retried with a TTL's patience. Default: ${DEFAULT-VALUE}")
     Duration migrateAfter;
 
     @Option(names = "--deregister-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_DEREGISTER_AFTER:-1m}",

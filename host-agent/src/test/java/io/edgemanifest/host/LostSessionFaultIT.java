@@ -36,7 +36,7 @@ import org.kiwiproject.consul.model.kv.Value;
  */
 class LostSessionFaultIT {
 
-    private static final Duration TTL = Duration.ofSeconds(6);
+    private static final Duration TTL = Duration.ofSeconds(Long.getLong("lostSession.ttlSeconds", 6));
     private static final int HOSTS = Integer.getInteger("lostSession.hosts", 200);
     private static final int VICTIMS = 10;
 

@@ -230,11 +230,16 @@ public final class HostAgent implements AutoCloseable {
             while (!Thread.currentThread().isInterrupted() && ticker.nanoTime() - until < 0) {
                 try {
                     endpoint.token().runAs(() -> consul.agentClient().deregister(id));
-                    log.info("{}: deregistered from {} (left earlier while it did not answer)", id, endpoint);
+                    if (backoff.attempts() > 0) {
+                        log.info("{}: deregistered from {}, which did not answer when we left it", id, endpoint);
+                    }
                     return;
                 } catch (RuntimeException e) {
                     if (e instanceof org.kiwiproject.consul.ConsulException ce && ce.getCode() == 404) {
                         return; // it does not know us: restarted empty, or its reaper was first
+                    }
+                    if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
+                        return; // it refuses our token (why we left): nothing we may do there
                     }
                     if (Thread.currentThread().isInterrupted()) {
                         return;

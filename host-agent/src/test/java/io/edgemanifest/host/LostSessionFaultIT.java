@@ -37,7 +37,7 @@ import org.kiwiproject.consul.model.kv.Value;
 class LostSessionFaultIT {
 
     private static final Duration TTL = Duration.ofSeconds(Long.getLong("lostSession.ttlSeconds", 6));
-    private static final int HOSTS = Integer.getInteger("lostSession.hosts", 200);
+    private static final int HOSTS = Integer.getInteger("lostSession.hosts", 100);
     private static final int VICTIMS = 10;
 
     @RegisterExtension
@@ -131,8 +131,17 @@ class LostSessionFaultIT {
 
     @Test
     void oneSessionWatchPerAgentReplacesALostSessionAtOnceAndReadsKeysSixTimesLessOften() {
+        String only = System.getProperty("lostSession.only");
+        if (only != null) {
+            // A manual measurement of one way (e.g. -DlostSession.hosts=1000): numbers, no verdict.
+            Measurement m = measure("watched".equals(only));
+            System.out.println("LostSessionFaultIT " + only + ": " + m.describe());
+            return;
+        }
         Measurement watched = measure(true);
         Measurement reading = measure(false);
+        System.out.println("LostSessionFaultIT watched: " + watched.describe());
+        System.out.println("LostSessionFaultIT reading: " + reading.describe());
 
         assertThat(watched.detectionMax()).as(watched.describe()).isLessThan(3.0);
         assertThat(reading.detectionMax()).as(reading.describe()).isLessThanOrEqualTo(TTL.toSeconds() + 3.0);

@@ -27,11 +27,13 @@ public final class GatewayMain implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Gateway.GatewayConfig config = config();
-        TokenCheck.require(config.endpoint(), node.tokens.source());
-        Gateway gateway = new Gateway(config).start();
-        return Lifecycle.runUntilSignalled(gateway, "gateway " + gateway.id());
+        // Signal handlers before anything starts: a SIGTERM during start still deregisters.
+        return Lifecycle.startAndRun("gateway", () -> {
+            TokenCheck.require(config.endpoint(), node.tokens.source());
+            return new Gateway(config).start();
+        });
     }
 
     public static void main(String[] args) {

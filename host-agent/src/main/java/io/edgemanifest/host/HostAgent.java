@@ -8,6 +8,7 @@ import io.edgemanifest.core.node.NodeKind;
 import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.presence.Presence;
 import io.edgemanifest.core.presence.PresenceConfig;
+import io.edgemanifest.core.time.Ticker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,10 +39,29 @@ public final class HostAgent implements AutoCloseable {
     private final Shared shared;
     /** The Consul agents to attach to, in order: each datacenter's agents ranked for this host, datacenters in preference order. */
     private final List<ConsulEndpoint> agents;
+    /** Monotonic time for every interval (unreachable time, migration), never the wall clock. */
+    private final Ticker ticker;
+    /**
+     * How long the attached datacenter must stay unreachable before this host moves: {@code
+     * --migrate-after} plus up to half of it, fixed per host by its ID. Hosts that lost one agent
+     * together then leave it spread over that half instead of all in the same second, and the
+     * agent they land on takes them in a stream, not a herd.
+     */
+    private final Duration migrateAfter;
     private final Object lock = new Object();
     private Attachment attachment;
     private ScheduledFuture<?> supervisor;
     private boolean closed;
+    /**
+     * Agents we moved away from whose answer we are still waiting for, to take our instance off them
+     * (keyed by agent). An agent that died holds our service in the catalog —
+     * critical once the TTL ran out, for up to 72 h if it never returns — and replicate would see the
+     * same ID on two agents. When it answers again we deregister there at once, before its own reaper
+     * (deregister-after) would. Cancelled if we attach to that agent again.
+     */
+    private final Map<ConsulEndpoint, Thread> leaving = new java.util.concurrent.ConcurrentHashMap<>();
+    /** How long we keep trying to leave an agent: Consul's reconnect_timeout, after which it reaps the node itself. */
+    static final Duration LEAVE_FOR = Duration.ofHours(72);
 
     /** The datacenter we are in now: its presence and its gateway watch (ours, or shared and only listened to). */
     private record Attachment(int index, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways,
@@ -65,6 +85,14 @@ public final class HostAgent implements AutoCloseable {
         PassingServiceWatch watch(ConsulEndpoint endpoint);
 
         Consul client(ConsulEndpoint endpoint);
+
+        /**
+         * One watch on the sessions of that agent's node for all hosts sharing it, or null for none
+         * (then each host finds a lost session at its next key read, within one TTL).
+         */
+        default io.edgemanifest.core.consul.SessionWatch sessionWatch(ConsulEndpoint endpoint) {
+            return null;
+        }
     }
 
     public HostAgent(HostAgentConfig config) {
@@ -76,10 +104,18 @@ public final class HostAgent implements AutoCloseable {
      * @param shared          gateway watches and clients shared with other hosts, or null for its own
      */
     public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, Shared shared) {
+        this(config, sharedScheduler, shared, Ticker.SYSTEM);
+    }
+
+    /** @param ticker the clocks (tests inject one whose wall clock steps) */
+    public HostAgent(HostAgentConfig config, ScheduledExecutorService sharedScheduler, Shared shared, Ticker ticker) {
         this.config = Objects.requireNonNull(config, "config");
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.HOST);
         this.ownsScheduler = sharedScheduler == null;
-        this.scheduler = sharedScheduler != null ? sharedScheduler : Executors.newScheduledThreadPool(1, r -> {
+        // Two threads: supervision must run while a tick waits on a hung agent (a patient heartbeat
+        // may take a TTL), or migration would be decided only when that tick gives up.
+        this.scheduler = sharedScheduler != null ? sharedScheduler : Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "host-agent");
             t.setDaemon(true);
             return t;
@@ -88,6 +124,14 @@ public final class HostAgent implements AutoCloseable {
         this.agents = config.datacenters().stream()
                 .flatMap(group -> rankFor(id, group).stream())
                 .toList();
+        this.migrateAfter = migrateAfter(id, config.migrateAfter());
+    }
+
+    /** {@code base} plus a share of its half fixed by the host's ID (murmur3: even over IDs). */
+    static Duration migrateAfter(String hostId, Duration base) {
+        long hash = com.google.common.hash.Hashing.murmur3_32_fixed()
+                .hashString(hostId, java.nio.charset.StandardCharsets.UTF_8).asInt() & 0xffffffffL;
+        return base.plus(base.dividedBy(2).multipliedBy(hash % 1000).dividedBy(1000));
     }
 
     /**
@@ -100,8 +144,18 @@ public final class HostAgent implements AutoCloseable {
      * A heartbeat gap longer than the TTL triggers the read at once.
      */
     static PresenceConfig presenceConfig(HostAgentConfig config, ConsulEndpoint endpoint) {
-        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(),
-                config.check().ttl().minus(config.check().heartbeat()), Duration.ofSeconds(10));
+        return presenceConfig(config, endpoint, false);
+    }
+
+    /**
+     * With a session watch the watch tells a host at once that its session vanished; the key read
+     * stays as a safety net (a watch that cannot reach Consul, a record overwritten under our own
+     * session) at four TTLs, a sixth of the reads.
+     */
+    static PresenceConfig presenceConfig(HostAgentConfig config, ConsulEndpoint endpoint, boolean watched) {
+        Duration verify = watched ? config.check().ttl().multipliedBy(4)
+                : config.check().ttl().minus(config.check().heartbeat());
+        return new PresenceConfig(endpoint, config.check(), config.deregisterAfter(), verify, Duration.ofSeconds(10));
     }
 
     /** A datacenter's agents in the order this host prefers them: an even, stable spread of hosts over agents. */
@@ -152,15 +206,83 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
+    /** Closes {@code old} on its own thread, then makes sure our instance is gone from that agent. */
+    private void leave(Attachment old) {
+        Thread thread = Thread.ofVirtual().name("host-agent-leave").unstarted(() -> {
+            old.close();
+            deregisterWhenBack(old.endpoint());
+        });
+        leaving.put(old.endpoint(), thread);
+        thread.start();
+    }
+
+    /**
+     * Deregisters our service at {@code endpoint} until the agent says it is gone (200, or 404: it
+     * does not know us), with back-off up to a minute; stops when interrupted (we attach there again,
+     * or close) or after {@link #LEAVE_FOR}.
+     */
+    private void deregisterWhenBack(ConsulEndpoint endpoint) {
+        long until = ticker.nanoTime() + LEAVE_FOR.toNanos();
+        io.edgemanifest.core.presence.Backoff backoff = new io.edgemanifest.core.presence.Backoff(
+                Duration.ofSeconds(1), Duration.ofMinutes(1));
+        Consul consul = shared != null ? shared.client(endpoint) : endpoint.client(Duration.ofSeconds(10));
+        try {
+            while (!Thread.currentThread().isInterrupted() && ticker.nanoTime() - until < 0) {
+                try {
+                    endpoint.token().runAs(() -> consul.agentClient().deregister(id));
+                    if (backoff.attempts() > 0) {
+                        log.info("{}: deregistered from {}, which did not answer when we left it", id, endpoint);
+                    }
+                    return;
+                } catch (RuntimeException e) {
+                    if (e instanceof org.kiwiproject.consul.ConsulException ce && ce.getCode() == 404) {
+                        return; // it does not know us: restarted empty, or its reaper was first
+                    }
+                    if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
+                        return; // it refuses our token (why we left): nothing we may do there
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                    if (backoff.attempts() == 0) {
+                        log.info("{}: {} still holds our old instance and does not answer ({}): deregistering when it does",
+                                id, endpoint, io.edgemanifest.core.Errors.rootMessage(e));
+                    }
+                }
+                try {
+                    Thread.sleep(backoff.next()); // retry pacing on our own virtual thread
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        } finally {
+            if (shared == null) {
+                consul.destroy();
+            }
+            leaving.remove(endpoint, Thread.currentThread());
+        }
+    }
+
     private void attach(int index) {
         ConsulEndpoint endpoint = agents.get(index);
+        Thread stillLeaving = leaving.remove(endpoint);
+        if (stillLeaving != null) {
+            // Back to an agent we had left: its late deregistration must not remove our new instance.
+            stillLeaving.interrupt();
+            try {
+                stillLeaving.join(Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
-        PresenceConfig presenceConfig = presenceConfig(config, endpoint);
         boolean isShared = shared != null;
-        Presence presence = isShared ? Presence.create(presenceConfig, record, scheduler, shared.client(endpoint))
-                : Presence.create(presenceConfig, record, scheduler);
+        io.edgemanifest.core.consul.SessionWatch sessions = isShared ? shared.sessionWatch(endpoint) : null;
+        PresenceConfig presenceConfig = presenceConfig(config, endpoint, sessions != null);
+        Presence presence = Presence.create(presenceConfig, record, scheduler,
+                isShared ? shared.client(endpoint) : null, ticker, sessions);
         PassingServiceWatch gateways = isShared ? shared.watch(endpoint)
                 : new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
         Consumer<Map<String, Service>> listener = view -> chooseGateway(presence, view);
@@ -198,14 +320,13 @@ public final class HostAgent implements AutoCloseable {
                 return;
             }
             Duration down = attachment.presence().unreachableFor();
-            if (down.compareTo(config.migrateAfter()) >= 0) {
+            if (down.compareTo(migrateAfter) >= 0) {
                 int next = (attachment.index() + 1) % agents.size();
                 log.warn("{}: datacenter at {} unreachable or refusing us for {} s: migrating to {}", id, attachment.endpoint(),
                         down.toSeconds(), agents.get(next));
-                // Leaving is best effort and may hang on a dead agent, so it must not delay arriving;
-                // if it fails, our session there dies with our TTL check: nothing of ours stays behind.
-                Attachment old = attachment;
-                Thread.ofVirtual().name("host-agent-leave").start(old::close);
+                // Leaving may hang on a dead agent, so it must not delay arriving; if it fails, our
+                // session there dies with our TTL check and we deregister once the agent answers again.
+                leave(attachment);
                 attach(next);
             }
         }
@@ -237,6 +358,8 @@ public final class HostAgent implements AutoCloseable {
             if (attachment != null) {
                 attachment.close();
             }
+            leaving.values().forEach(Thread::interrupt);
+            leaving.clear();
         }
         if (ownsScheduler) {
             scheduler.shutdownNow();

@@ -73,7 +73,9 @@ public final class HostAgentMain implements Callable<Integer> {
     TokenOptions tokens;
 
     @Option(names = "--migrate-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_MIGRATE_AFTER:-30s}",
-            description = "Move to the next datacenter after the current one is unreachable this long. Default: ${DEFAULT-VALUE}")
+            description = "Move to the next datacenter after the current one is unreachable this long, plus up to half "
+                    + "again fixed by the host's ID (hosts of one failed agent leave it spread out). A slow agent is "
+                    + "not unreachable: heartbeats are retried with a TTL's patience. Default: ${DEFAULT-VALUE}")
     Duration migrateAfter;
 
     @Option(names = "--deregister-after", paramLabel = "DURATION", defaultValue = "${env:EDGE_DEREGISTER_AFTER:-1m}",
@@ -162,7 +164,7 @@ public final class HostAgentMain implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Duration rotation = rotationInterval();
         ConsulToken token;
         boolean enrolled;
@@ -216,25 +218,27 @@ public final class HostAgentMain implements Callable<Integer> {
             // Presences record on the global registry: serve it through ours.
             Metrics.addRegistry(metricsServer.registry());
         }
-        AutoCloseable component;
-        String name;
-        if (simulate > 0) {
-            // Each virtual host with the token stored in its own state dir (enrolled, or provisioned).
-            SimulatedHosts.TokenSource own = (i, dir) -> HostEnrolment.storedToken(dir).map(ConsulToken::of).orElse(null);
-            component = new SimulatedHosts(config, simulate, churn, own).start();
-            name = "host-agent --simulate " + simulate;
-        } else {
-            HostAgent agent = new HostAgent(config).start();
-            component = rotating(agent, token, enrolled, rotation);
-            name = "host-agent " + agent.id();
-        }
         MetricsServer served = metricsServer;
-        return Lifecycle.runUntilSignalled(() -> {
-            component.close();
-            if (served != null) {
-                served.close();
+        boolean isEnrolled = enrolled;
+        ConsulToken own = token;
+        // Signal handlers before anything starts: a SIGTERM during start still ends in goodbye and exit 0.
+        return Lifecycle.startAndRun(simulate > 0 ? "host-agent --simulate " + simulate : "host-agent", () -> {
+            AutoCloseable component;
+            if (simulate > 0) {
+                // Each virtual host with the token stored in its own state dir (enrolled, or provisioned).
+                SimulatedHosts.TokenSource tokenOf = (i, dir) -> HostEnrolment.storedToken(dir).map(ConsulToken::of).orElse(null);
+                component = new SimulatedHosts(config, simulate, churn, tokenOf).start();
+            } else {
+                HostAgent agent = new HostAgent(config).start();
+                component = rotating(agent, own, isEnrolled, rotation);
             }
-        }, name);
+            return () -> {
+                component.close();
+                if (served != null) {
+                    served.close();
+                }
+            };
+        });
     }
 
     /** {@code --rotate-every}: a duration, or 0 for never. */

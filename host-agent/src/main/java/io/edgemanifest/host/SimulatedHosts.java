@@ -3,6 +3,7 @@ package io.edgemanifest.host;
 import io.edgemanifest.core.consul.ConsulEndpoint;
 import io.edgemanifest.core.consul.ConsulToken;
 import io.edgemanifest.core.consul.PassingServiceWatch;
+import io.edgemanifest.core.consul.SessionWatch;
 import java.nio.file.Path;
 import io.edgemanifest.core.node.NodeKind;
 import java.time.Duration;
@@ -43,6 +44,9 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
     private final ScheduledExecutorService scheduler;
     private final Map<ConsulEndpoint, PassingServiceWatch> watches = new ConcurrentHashMap<>();
     private final Map<ConsulEndpoint, Consul> clients = new ConcurrentHashMap<>();
+    private final Map<ConsulEndpoint, SessionWatch> sessionWatches = new ConcurrentHashMap<>();
+    /** One watch per agent on its node's sessions, telling a host at once that its session vanished. */
+    private final boolean watchSessions;
     private final Random random = new Random();
     private final ScheduledExecutorService churner = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "host-churn");
@@ -69,6 +73,12 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
     }
 
     SimulatedHosts(HostAgentConfig base, int count, Duration churn, TokenSource tokens) {
+        this(base, count, churn, tokens, true);
+    }
+
+    /** @param watchSessions false: hosts find a lost session at their next key read, as lone hosts do (benchmarks) */
+    SimulatedHosts(HostAgentConfig base, int count, Duration churn, TokenSource tokens, boolean watchSessions) {
+        this.watchSessions = watchSessions;
         this.base = base;
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.count = count;
@@ -92,6 +102,26 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         // Same read timeout as a lone host's presence: bounded by the heartbeat tick.
         return clients.computeIfAbsent(endpoint, e -> e.sharedClient(
                 HostAgent.presenceConfig(base, e).requestTimeout(), threads + 4));
+    }
+
+    @Override
+    public SessionWatch sessionWatch(ConsulEndpoint endpoint) {
+        if (!watchSessions) {
+            return null;
+        }
+        // A blocking query waits up to 5 min; the watch reads with the token of the first host
+        // here (session read on the agent's node: every host token on that agent has it).
+        return sessionWatches.computeIfAbsent(endpoint, e -> new SessionWatch(e, Duration.ofMinutes(5)).start());
+    }
+
+    /** The watches on the agents' sessions (for measurements). */
+    Map<ConsulEndpoint, SessionWatch> sessionWatches() {
+        return Map.copyOf(sessionWatches);
+    }
+
+    /** The virtual hosts (null where churn took one away). */
+    synchronized List<HostAgent> hosts() {
+        return new ArrayList<>(hosts);
     }
 
     private HostAgent newHost(HostAgentConfig config) {
@@ -189,6 +219,7 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         hosts.stream().filter(Objects::nonNull).parallel().forEach(HostAgent::close);
         hosts.clear();
         watches.values().forEach(PassingServiceWatch::close);
+        sessionWatches.values().forEach(SessionWatch::close);
         clients.values().forEach(Consul::destroy);
         scheduler.shutdownNow();
     }

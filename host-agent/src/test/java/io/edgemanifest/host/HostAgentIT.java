@@ -117,6 +117,29 @@ class HostAgentIT {
     }
 
     @Test
+    void aHostThatLeftAnAgentWhileItWasDownDeregistersThereWhenItAnswersAgain() {
+        Consul one = clientFor("sg-one");
+        Consul two = clientFor("sg-two");
+        try (io.edgemanifest.testing.fault.FaultProxy proxy = io.edgemanifest.testing.fault.FaultProxy.to(consul.datacenter("sg-one").httpUrl())) {
+            List<ConsulEndpoint> endpoints = List.of(ConsulEndpoint.parse(proxy.url(), null), endpoint("sg-two"));
+            HostAgent host = closing(new HostAgent(new HostAgentConfig(HostAgentConfig.oneAgentEach(endpoints), dir.resolve("returning"),
+                    CheckSpec.Ttl.of(TTL), null, Map.of(), Duration.ofSeconds(4), Duration.ofMinutes(1), "test")).start());
+            await().atMost(Duration.ofSeconds(15)).until(() -> one.agentClient().getServices().containsKey(host.id()));
+
+            proxy.refuse(); // the agent is gone for the host (its state is kept, as an agent that restarts with its data)
+            await().atMost(Duration.ofSeconds(30)).until(() -> key(two, NodeKind.HOST, host.id()).isPresent());
+            assertThat(one.agentClient().getServices()).as("still registered on the agent it could not reach")
+                    .containsKey(host.id());
+
+            proxy.restore();
+            // Consul's own reaper would take deregister-after (1 min) past the TTL; the host does it on its next try.
+            await().atMost(Duration.ofSeconds(20)).until(() -> !one.agentClient().getServices().containsKey(host.id()));
+            assertThat(key(two, NodeKind.HOST, host.id())).isPresent();
+            assertThat(two.agentClient().getServices()).containsKey(host.id());
+        }
+    }
+
+    @Test
     void hostMigratesWhenItsDatacenterStaysUnreachableAndLeavesNothingBehind() {
         Consul one = clientFor("sg-one");
         Consul two = clientFor("sg-two");

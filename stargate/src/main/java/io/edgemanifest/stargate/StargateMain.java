@@ -54,11 +54,13 @@ public final class StargateMain implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Stargate.StargateConfig config = config();
-        TokenCheck.require(config.endpoint(), node.tokens.source());
-        Stargate stargate = new Stargate(config).start();
-        return Lifecycle.runUntilSignalled(stargate, "stargate " + stargate.id());
+        // Signal handlers before anything starts: a SIGTERM while it waits for Consul exits 0.
+        return Lifecycle.startAndRun("stargate", () -> {
+            TokenCheck.require(config.endpoint(), node.tokens.source());
+            return new Stargate(config).start();
+        });
     }
 
     public static void main(String[] args) {

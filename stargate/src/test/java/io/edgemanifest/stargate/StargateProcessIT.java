@@ -63,6 +63,21 @@ class StargateProcessIT {
     }
 
     @Test
+    void aSigtermWhileWaitingForConsulAtStartExitsZero() throws Exception {
+        Path log = Path.of("target", "process-logs", "stargate-waiting.log");
+        Process stargate = jar.start(log, "--consul", "http://127.0.0.1:" + FreePorts.next(),
+                "--state-dir", dir.resolve("waiting").toString(), "--datacenter", "sg-star");
+        // Its start waits (with back-off, for ever) for a Consul nobody runs.
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
+                && Files.readString(log).contains("waiting for it"));
+
+        stargate.destroy(); // SIGTERM during start: our handler, not the JVM's exit 143
+        assertThat(stargate.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(stargate.exitValue()).isZero();
+        assertThat(Files.readString(log)).contains("stopped during start");
+    }
+
+    @Test
     void refusesToStartAgainstAnotherDatacenter() {
         RunnableJar.Result result = jar.run("--consul", consul.agent().httpUrl(), "--state-dir",
                 dir.resolve("wrong").toString(), "--datacenter", "sg-elsewhere");

@@ -18,6 +18,45 @@ public final class Lifecycle {
     private Lifecycle() {
     }
 
+    /**
+     * Installs the SIGTERM/SIGINT handlers first, then starts the component with {@code start} and
+     * runs it until signalled. A signal during start is not lost to the JVM's default handler (exit
+     * 143, nothing deregistered): a start that blocks (a Stargate waiting for its Consul) is
+     * interrupted, and one that completes is closed at once — the node says goodbye, exit 0.
+     */
+    public static int startAndRun(String name, java.util.concurrent.Callable<? extends AutoCloseable> start) throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread starter = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean(true);
+        for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), s -> {
+                log.info("{}: SIG{} received, stopping", name, s.getName());
+                stop.countDown();
+                synchronized (starting) {
+                    if (starting.get()) {
+                        starter.interrupt(); // a start waiting for Consul gives up now
+                    }
+                }
+            });
+        }
+        AutoCloseable component;
+        try {
+            component = start.call();
+        } catch (Exception e) {
+            if (stop.getCount() == 0) {
+                log.info("{}: stopped during start ({})", name, e.getMessage());
+                return 0;
+            }
+            throw e;
+        } finally {
+            synchronized (starting) {
+                starting.set(false);
+                Thread.interrupted(); // a signal that came as start returned: its interrupt is spent
+            }
+        }
+        return awaitSignal(component, name, stop);
+    }
+
     public static int runUntilSignalled(AutoCloseable component, String name) {
         CountDownLatch stop = new CountDownLatch(1);
         for (String signal : new String[] {"TERM", "INT"}) {
@@ -26,6 +65,10 @@ public final class Lifecycle {
                 stop.countDown();
             });
         }
+        return awaitSignal(component, name, stop);
+    }
+
+    private static int awaitSignal(AutoCloseable component, String name, CountDownLatch stop) {
         // Backstop for exits we do not control (System.exit elsewhere): still say goodbye.
         Thread hook = new Thread(() -> closeQuietly(component, name), name + "-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -41,7 +41,42 @@ public final class ConsulErrors {
         }
         String message = String.valueOf(t.getMessage());
         return message.contains("does not have associated TTL") || message.contains("Unknown check")
-                || message.contains("unknown check");
+                || message.contains("unknown check") || (message.contains("CheckID") && message.contains("not found"));
+    }
+
+    /**
+     * The request went out but no answer came in time (a read timeout): the agent may be slow rather
+     * than gone, and what we sent may have been applied. A connect timeout is not this: nothing was sent.
+     */
+    public static boolean isTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.ConnectException) {
+                return false;
+            }
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return true;
+            }
+            if (t instanceof java.io.InterruptedIOException) {
+                // OkHttp: SocketTimeoutException "timeout"/"Read timed out"; "connect timed out" when connecting.
+                return !String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect");
+            }
+        }
+        return false;
+    }
+
+    /** The connection itself failed (refused, or the connect timed out): the request never reached Consul. */
+    public static boolean isConnectFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.http.HttpConnectTimeoutException
+                    || t instanceof java.net.NoRouteToHostException || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+            if (t instanceof java.net.SocketTimeoutException
+                    && String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("connect")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Consul refused a session because a check it is bound to is critical (or unknown). */

@@ -68,6 +68,40 @@ public final class ServiceSessions {
         }
     }
 
+    /**
+     * The IDs of the sessions named {@code name} on the node that holds service {@code serviceId}
+     * (found in the catalog under {@code serviceName}); none when the service is not in the catalog
+     * (then no session bound to its check can exist). Lists every session of that node: use it only
+     * after a create whose answer was lost, not routinely.
+     */
+    public static List<String> namedOnNodeOf(ConsulEndpoint endpoint, String token, String serviceName, String serviceId,
+                                             String name, Duration timeout) {
+        try {
+            JsonNode instances = JSON.readTree(RawConsul.get(endpoint, token, "/v1/catalog/service/" + encode(serviceName), timeout));
+            java.util.Set<String> nodes = new java.util.LinkedHashSet<>();
+            for (JsonNode instance : instances) {
+                if (serviceId.equals(instance.path("ServiceID").asText())) {
+                    nodes.add(instance.path("Node").asText());
+                }
+            }
+            List<String> found = new java.util.ArrayList<>();
+            for (String node : nodes) {
+                for (JsonNode session : JSON.readTree(RawConsul.get(endpoint, token, "/v1/session/node/" + encode(node), timeout))) {
+                    if (name.equals(session.path("Name").asText())) {
+                        found.add(session.path("ID").asText());
+                    }
+                }
+            }
+            return found;
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable answer from " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String encode(String segment) {
+        return java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
     /** Consul's refusal, with its status code, as consul-client reports its own. */
     static final class Refused extends ConsulException {
         private final int code;

@@ -1,7 +1,6 @@
 package io.edgemanifest.core.consul;
 
 import java.time.Duration;
-import java.time.Instant;
 import org.kiwiproject.consul.Consul;
 import org.kiwiproject.consul.ConsulException;
 import org.slf4j.Logger;
@@ -33,7 +32,8 @@ public final class TokenCheck {
     public static Result require(ConsulEndpoint endpoint, String source) {
         Consul consul = endpoint.client(Duration.ofSeconds(5));
         try {
-            Instant deadline = Instant.now().plus(REPLICATION_GRACE);
+            // Monotonic: a wall clock stepped at boot must not stretch the grace to an hour.
+            long deadline = System.nanoTime() + REPLICATION_GRACE.toNanos();
             while (true) {
                 try {
                     consul.aclClient().readSelfToken();
@@ -53,7 +53,7 @@ public final class TokenCheck {
                         throw new IllegalArgumentException("Consul at " + endpoint
                                 + " requires an ACL token and none was given: set EDGE_TOKEN or --token-file");
                     }
-                    if (ConsulErrors.isTokenNotFound(e) && Instant.now().isBefore(deadline)) {
+                    if (ConsulErrors.isTokenNotFound(e) && System.nanoTime() - deadline < 0) {
                         ConsulErrors.pause(Duration.ofMillis(250));
                         continue;
                     }

@@ -4,11 +4,13 @@ import io.edgemanifest.core.Errors;
 import io.edgemanifest.core.cli.Durations;
 import io.edgemanifest.core.consul.ConsulErrors;
 import io.edgemanifest.core.consul.ConsulToken;
+import io.edgemanifest.core.consul.RawConsul;
+import io.edgemanifest.core.consul.SessionWatch;
 import io.edgemanifest.core.consul.ServiceSessions;
 import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.node.NodeRecords;
+import io.edgemanifest.core.time.Ticker;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,6 +49,10 @@ final class ConsulPresence implements Presence {
     private final String key;
     private final Backoff backoff;
     private final PresenceMetrics metrics;
+    /** Every interval is measured on its monotonic clock: a stepped wall clock must not look like an outage. */
+    private final Ticker ticker;
+    /** Tells us at once when our session vanishes (shared per agent by virtual hosts), or null. */
+    private final SessionWatch sessionWatch;
     private final List<Consumer<PresenceState>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
 
@@ -59,14 +65,34 @@ final class ConsulPresence implements Presence {
     private boolean registered;
     private boolean serviceRegistered;
     private boolean closed;
-    private Instant nextVerify = Instant.MIN;
+    /** The key is read at the next step (start, a heartbeat gap, a lost session suspected). */
+    private boolean verifyDue = true;
+    private long nextVerifyNanos;
+    /** When the last heartbeat was sent (monotonic), 0 before the first. */
     private long lastBeatNanos;
+    /**
+     * The agent answers, but later than our request timeout: heartbeats go out with a timeout of one
+     * TTL (they still land: a slow agent applies the pass when it arrives) and nothing else is
+     * asked of it until it answers in time again. Slow is not down.
+     */
+    private boolean slow;
+    /**
+     * A session create failed after it may have reached Consul (timeout, connection cut): Consul may
+     * hold a session of ours that nobody knows. Looked for (by name, on our node) before the next create.
+     */
+    private boolean sessionCreateUncertain;
     private ScheduledFuture<?> nextTick;
     private String lastProblem;
     private java.util.concurrent.CompletableFuture<Void> reRegistered;
 
     private volatile PresenceState state = PresenceState.STARTING;
-    private volatile Instant lastAnswer = Instant.now();
+    /**
+     * When the current run of failures was recognised as an outage (or a refusal), monotonic. Time
+     * unreachable counts from here, not from the last answer: finding out can take a patient
+     * heartbeat (up to a TTL), and hosts whose agent hung together would otherwise all be past their
+     * (jittered) migrate-after at the same moment and leave in the same second.
+     */
+    private volatile long unreachableSinceNanos;
     /**
      * The last failure was a 403: this agent will not take us (our token was revoked, or another
      * host squats our ID there). Counted like unreachable time, so a host moves on to its next agent.
@@ -74,6 +100,13 @@ final class ConsulPresence implements Presence {
     private volatile boolean refused;
 
     ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler, Consul sharedClient) {
+        this(config, record, scheduler, sharedClient, Ticker.SYSTEM, null);
+    }
+
+    ConsulPresence(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler, Consul sharedClient,
+                   Ticker ticker, SessionWatch sessionWatch) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        this.sessionWatch = sessionWatch;
         this.config = Objects.requireNonNull(config, "config");
         this.desired = Objects.requireNonNull(record, "record");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -100,6 +133,13 @@ final class ConsulPresence implements Presence {
             NodeRecord next = change.apply(desired);
             NodeRecords.toJson(next);
             desired = next;
+            if (backoff.attempts() > 0) {
+                // Backing off (Consul unreachable or refusing): the change goes out with the next
+                // attempt. Rescheduling now would turn every update into an extra request at the
+                // agent that is already failing — a gateway flapping while Consul is down would
+                // make each of its hosts hammer it.
+                return;
+            }
         }
         schedule(Duration.ZERO);
     }
@@ -134,7 +174,7 @@ final class ConsulPresence implements Presence {
     public Duration unreachableFor() {
         PresenceState now = state;
         return now == PresenceState.UNREACHABLE || (now == PresenceState.DEGRADED && refused)
-                ? Duration.between(lastAnswer, Instant.now()) : Duration.ZERO;
+                ? Duration.ofNanos(Math.max(0, ticker.nanoTime() - unreachableSinceNanos)) : Duration.ZERO;
     }
 
     @Override
@@ -160,15 +200,18 @@ final class ConsulPresence implements Presence {
             if (closed) {
                 return;
             }
+            long started = ticker.nanoTime();
             try {
                 // Each node acts with its own token, also over a client shared with other nodes.
                 config.endpoint().token().runAs(this::step);
-                lastAnswer = Instant.now();
                 refused = false;
                 backoff.reset();
                 lastProblem = null;
                 setState(PresenceState.PRESENT);
-                delay = config.check().tickInterval();
+                // Beats keep their cadence start to start: a slow answer must not stretch the gap.
+                Duration spent = Duration.ofNanos(ticker.nanoTime() - started);
+                Duration tick = config.check().tickInterval();
+                delay = spent.compareTo(tick) >= 0 ? Duration.ZERO : tick.minus(spent);
             } catch (RuntimeException e) {
                 delay = onFailure(e);
             } catch (Error e) {
@@ -188,40 +231,87 @@ final class ConsulPresence implements Presence {
             establish();
             return;
         }
-        if (config.check() instanceof CheckSpec.Ttl) {
-            long started = System.nanoTime();
+        if (config.check() instanceof CheckSpec.Ttl ttlCheck) {
+            long started = ticker.nanoTime();
+            // A gap longer than the TTL may have let the check expire, and the session with it:
+            // look at once instead of waiting for the next routine verify.
+            Duration ttl = ttlCheck.ttl();
+            if (lastBeatNanos != 0 && started - lastBeatNanos > ttl.toNanos()) {
+                log.info("{}: {} ms since the last heartbeat (TTL {}): verifying the session now", id,
+                        (started - lastBeatNanos) / 1_000_000, Durations.format(ttl));
+                verifyDue = true;
+            }
             try {
-                consul.agentClient().passCheck(checkId);
-                long now = System.nanoTime();
-                metrics.heartbeat(now - started);
-                // A gap longer than the TTL may have let the check expire, and the session with it:
-                // look at once instead of waiting for the next routine verify.
-                Duration ttl = ((CheckSpec.Ttl) config.check()).ttl();
-                if (lastBeatNanos != 0 && now - lastBeatNanos > ttl.toNanos()) {
-                    log.info("{}: {} ms since the last heartbeat (TTL {}): verifying the session now", id,
-                            (now - lastBeatNanos) / 1_000_000, Durations.format(ttl));
-                    nextVerify = Instant.MIN;
+                if (slow) {
+                    patientPass(ttl);
+                } else {
+                    try {
+                        consul.agentClient().passCheck(checkId);
+                    } catch (Exception e) {
+                        if (!ConsulErrors.isTimeout(e)) {
+                            throw e;
+                        }
+                        // Timed out: the agent may be slow rather than gone. Ask once more, with
+                        // the patience of one TTL; only if that fails too is it unreachable.
+                        log.debug("{}: heartbeat timed out, asking again with a {} timeout", id, Durations.format(ttl));
+                        patientPass(ttl);
+                    }
                 }
-                lastBeatNanos = now;
+                metrics.heartbeat(ticker.nanoTime() - started);
+                lastBeatNanos = started;
             } catch (Exception e) {
                 metrics.heartbeatFailed();
                 if (ConsulErrors.isUnknownCheck(e)) {
                     log.warn("{}: Consul no longer knows check {} (agent restarted?): registering again", id, checkId);
                     registered = false;
                     serviceRegistered = false;
+                    slow = false;
                     establish();
                     return;
                 }
                 throw rethrow(e);
+            }
+            if (slow) {
+                // Our beat landed; everything else waits until the agent answers in time again
+                // (a key read or a write would only time out and count as an outage).
+                return;
             }
         }
         if (!desired.serviceMeta().equals(registeredMeta)) {
             register();
         }
         String json = NodeRecords.toJson(desired.withDatacenter(datacenter));
-        if (!json.equals(writtenJson) || !Instant.now().isBefore(nextVerify)) {
+        if (!json.equals(writtenJson) || verifyDue || ticker.nanoTime() - nextVerifyNanos >= 0) {
             verifyAndWrite();
         }
+    }
+
+    /**
+     * A heartbeat with a timeout of one TTL, sent by hand (consul-client's timeout is per client).
+     * An answer proves the agent alive and the beat applied: the presence stays PRESENT, in slow
+     * mode while answers take longer than the normal request timeout.
+     */
+    private void patientPass(Duration ttl) {
+        long sent = ticker.nanoTime();
+        ConsulToken bound = ConsulToken.bound();
+        String token = (bound != null ? bound : config.endpoint().token()).get();
+        RawConsul.put(config.endpoint(), token, "/v1/agent/check/pass/" + urlEncode(checkId), ttl);
+        Duration took = Duration.ofNanos(ticker.nanoTime() - sent);
+        boolean nowSlow = took.compareTo(config.requestTimeout()) >= 0;
+        if (nowSlow != slow) {
+            if (nowSlow) {
+                log.warn("{}: Consul at {} is slow (a heartbeat took {} ms): beating with a {} timeout, "
+                        + "nothing else asked of it until it answers in time", id, config.endpoint(), took.toMillis(),
+                        Durations.format(ttl));
+            } else {
+                log.info("{}: Consul at {} answers in time again ({} ms)", id, config.endpoint(), took.toMillis());
+            }
+            slow = nowSlow;
+        }
+    }
+
+    private static String urlEncode(String text) {
+        return java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private void establish() {
@@ -235,8 +325,9 @@ final class ConsulPresence implements Presence {
         }
         if (config.check() instanceof CheckSpec.Ttl) {
             // A critical check refuses a session: the first heartbeat must come before the session.
+            long sent = ticker.nanoTime();
             passOrThrow();
-            lastBeatNanos = System.nanoTime();
+            lastBeatNanos = sent;
         }
         writtenJson = null;
         verifyAndWrite();
@@ -335,6 +426,9 @@ final class ConsulPresence implements Presence {
                 && consul.sessionClient().getSessionInfo(sessionId).isEmpty()) {
             log.warn("{}: session {} is gone (invalidated or destroyed): creating a new one", id, sessionId);
             metrics.sessionLost();
+            if (sessionWatch != null) {
+                sessionWatch.untrack(sessionId);
+            }
             sessionId = null;
         }
         if (holder != null && !holder.equals(sessionId)) {
@@ -343,6 +437,9 @@ final class ConsulPresence implements Presence {
         }
         if (sessionId == null) {
             sessionId = createSession();
+            if (sessionWatch != null) {
+                sessionWatch.track(sessionId, this::sessionSeenGone);
+            }
         }
         String json = NodeRecords.toJson(desired.withDatacenter(datacenter));
         String currentValue = current.flatMap(Value::getValueAsString).orElse(null);
@@ -355,7 +452,8 @@ final class ConsulPresence implements Presence {
             }
         }
         writtenJson = json;
-        nextVerify = Instant.now().plus(config.verifyInterval());
+        verifyDue = false;
+        nextVerifyNanos = ticker.nanoTime() + config.verifyInterval().toNanos();
     }
 
     /**
@@ -369,15 +467,71 @@ final class ConsulPresence implements Presence {
     private String createSession() {
         ConsulToken bound = ConsulToken.bound();
         String token = (bound != null ? bound : config.endpoint().token()).get();
-        return ServiceSessions.create(config.endpoint(), token, id, checkId, config.requestTimeout());
+        if (sessionCreateUncertain) {
+            destroyUnknownSessions(token);
+        }
+        try {
+            return ServiceSessions.create(config.endpoint(), token, id, checkId, config.requestTimeout());
+        } catch (java.io.UncheckedIOException e) {
+            // Refused connections never reached Consul; anything later (a timeout, a cut connection)
+            // may have created a session we will never hear of. Left alone it would live as long as
+            // our check passes — for ever — one more per timeout.
+            if (!ConsulErrors.isConnectFailure(e)) {
+                sessionCreateUncertain = true;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * After a session create whose answer we lost: destroys every session named after us on our
+     * agent's node (we hold none: {@link #sessionId} is null here), found through the catalog entry
+     * of our service. One listing of the node's sessions, only after such a failure.
+     */
+    private void destroyUnknownSessions(String token) {
+        java.util.List<String> orphans = ServiceSessions.namedOnNodeOf(config.endpoint(), token, serviceName, id, id,
+                config.requestTimeout());
+        for (String orphan : orphans) {
+            log.info("{}: destroying session {} left by a create whose answer was lost", id, orphan);
+            consul.sessionClient().destroySession(orphan);
+        }
+        sessionCreateUncertain = false;
+    }
+
+    /** From the session watch: our session is no longer listed on the agent's node. Verify now. */
+    private void sessionSeenGone() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            verifyDue = true;
+            if (backoff.attempts() > 0) {
+                return; // backing off: the next attempt verifies anyway
+            }
+        }
+        log.debug("{}: the session watch no longer lists our session: verifying now", id);
+        schedule(Duration.ZERO);
     }
 
     private Duration onFailure(RuntimeException e) {
         Duration delay = backoff.next();
         if (ConsulErrors.isUnreachable(e)) {
+            if (state != PresenceState.UNREACHABLE) {
+                unreachableSinceNanos = ticker.nanoTime();
+            }
             if (setState(PresenceState.UNREACHABLE)) {
                 log.warn("{}: Consul at {} unreachable ({}): retrying with back-off up to {}", id,
                         config.endpoint(), rootMessage(e), Durations.format(config.maxBackoff()));
+            }
+            if (registered && config.check() instanceof CheckSpec.Ttl ttl && lastBeatNanos != 0
+                    && ticker.nanoTime() - lastBeatNanos < ttl.ttl().toNanos()) {
+                // Our check still lives in Consul: an outage shorter than what is left of the TTL
+                // must not cost the session (and the record, and a false OFFLINE) because the
+                // back-off slept past it. Retry at a third of the heartbeat until the TTL ran out.
+                Duration cap = ttl.heartbeat().dividedBy(3);
+                if (delay.compareTo(cap) > 0) {
+                    delay = cap;
+                }
             }
             log.debug("{}: still unreachable, retry in {} ms", id, delay.toMillis());
             return delay;
@@ -402,6 +556,9 @@ final class ConsulPresence implements Presence {
             // trying (a fixed policy heals us) but say it once per change, without a stack trace.
             registered = false;
             serviceRegistered = false;
+            if (!refused || state != PresenceState.DEGRADED) {
+                unreachableSinceNanos = ticker.nanoTime();
+            }
             refused = true;
             String problem = "Consul refused the token: " + Errors.rootCause(e).getMessage();
             if (setState(PresenceState.DEGRADED) || !problem.equals(lastProblem)) {
@@ -412,12 +569,19 @@ final class ConsulPresence implements Presence {
             }
             return delay;
         }
-        registered = false;
-        serviceRegistered = false;
+        if (ConsulErrors.isUnknownCheck(e)) {
+            // Met while establishing: the agent lost our registration.
+            registered = false;
+            serviceRegistered = false;
+        }
+        // Any other refusal (a 500 from an agent that is busy or between servers, an acquire that
+        // lost a race) leaves what is established alone: the next tick beats and verifies again
+        // after the back-off. Registering again would cost the agent a full anti-entropy sync per
+        // failure — Consul 1.8 scans every service it holds — and only "unknown check" needs it.
         setState(PresenceState.DEGRADED);
         String problem = rootMessage(e);
         if (!problem.equals(lastProblem)) {
-            log.warn("{}: presence step failed, starting over in {} ms", id, delay.toMillis(), e);
+            log.warn("{}: presence step failed, retrying in {} ms", id, delay.toMillis(), e);
             lastProblem = problem;
         }
         return delay;
@@ -453,6 +617,9 @@ final class ConsulPresence implements Presence {
                 nextTick.cancel(false);
             }
             config.endpoint().token().runAs(this::leave);
+            if (sessionWatch != null) {
+                sessionWatch.untrack(sessionId);
+            }
             sessionId = null;
             registered = false;
         }

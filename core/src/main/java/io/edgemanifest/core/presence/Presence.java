@@ -34,6 +34,26 @@ public interface Presence extends AutoCloseable {
         return new ConsulPresence(config, record, scheduler, java.util.Objects.requireNonNull(sharedClient, "sharedClient"));
     }
 
+    /**
+     * A presence measuring its intervals on {@code ticker}'s monotonic clock (tests inject one whose
+     * wall clock steps); {@code sharedClient} may be null for a client of its own.
+     */
+    static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler,
+                           org.kiwiproject.consul.Consul sharedClient, io.edgemanifest.core.time.Ticker ticker) {
+        return new ConsulPresence(config, record, scheduler, sharedClient, ticker, null);
+    }
+
+    /**
+     * As above, and told by {@code sessionWatch} (one per agent, shared by the presences of this
+     * JVM; null for none) the moment its session vanishes, so it re-creates session and record at
+     * once rather than at its next key read.
+     */
+    static Presence create(PresenceConfig config, NodeRecord record, ScheduledExecutorService scheduler,
+                           org.kiwiproject.consul.Consul sharedClient, io.edgemanifest.core.time.Ticker ticker,
+                           io.edgemanifest.core.consul.SessionWatch sessionWatch) {
+        return new ConsulPresence(config, record, scheduler, sharedClient, ticker, sessionWatch);
+    }
+
     /** Starts the loop; returns at once. */
     Presence start();
 

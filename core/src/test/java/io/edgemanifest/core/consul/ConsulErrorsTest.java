@@ -45,4 +45,32 @@ class ConsulErrorsTest {
         assertThat(ConsulErrors.isCheckNotPassing(new ConsulException("Missing check 'service:h' registration"))).isTrue();
         assertThat(ConsulErrors.isCheckNotPassing(new ConsulException("Permission denied"))).isFalse();
     }
+
+    @Test
+    void aReadTimeoutIsSlownessButAConnectFailureIsNot() {
+        var readTimeout = new NotRegisteredException("Error checking state", new SocketTimeoutException("timeout"));
+        var jdkTimeout = new java.io.UncheckedIOException(new java.net.http.HttpTimeoutException("request timed out"));
+        var connectTimeout = new ConsulException("Error connecting", new SocketTimeoutException("Connect timed out"));
+        var refused = new ConsulException("Error connecting", new ConnectException("Connection refused"));
+        var jdkConnect = new java.io.UncheckedIOException(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out"));
+
+        assertThat(ConsulErrors.isTimeout(readTimeout)).isTrue();
+        assertThat(ConsulErrors.isTimeout(jdkTimeout)).isTrue();
+        assertThat(ConsulErrors.isTimeout(connectTimeout)).isFalse();
+        assertThat(ConsulErrors.isTimeout(refused)).isFalse();
+        assertThat(ConsulErrors.isTimeout(jdkConnect)).isFalse();
+        assertThat(ConsulErrors.isConnectFailure(refused)).isTrue();
+        assertThat(ConsulErrors.isConnectFailure(connectTimeout)).isTrue();
+        assertThat(ConsulErrors.isConnectFailure(jdkConnect)).isTrue();
+        assertThat(ConsulErrors.isConnectFailure(readTimeout)).isFalse();
+    }
+
+    @Test
+    void aServerErrorThatIsNotAboutTheCheckIsNotAnUnknownCheck() {
+        var leadership = new NotRegisteredException("Error checking state",
+                new ConsulException("Consul request failed with status [500]: rpc error making call: leadership lost while committing log"));
+        assertThat(ConsulErrors.isUnknownCheck(leadership)).isFalse();
+        assertThat(ConsulErrors.isUnreachable(leadership)).isFalse();
+        assertThat(ConsulErrors.isUnknownCheck(new ConsulException("CheckID \"service:h\" not found"))).isTrue();
+    }
 }

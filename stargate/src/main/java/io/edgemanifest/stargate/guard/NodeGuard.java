@@ -7,7 +7,6 @@ import io.edgemanifest.core.node.NodeKind;
 import io.edgemanifest.stargate.enrol.HostRevocation;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,7 +53,9 @@ public final class NodeGuard implements AutoCloseable {
     private final Duration interval;
     private final Duration deadNodeGrace;
     private final Clock clock;
-    private final Map<String, Instant> criticalSince = new HashMap<>();
+    /** Monotonic: a wall clock stepped forward at boot must not cut a node's grace short (nor back, stretch it). */
+    private final io.edgemanifest.core.time.Ticker ticker;
+    private final Map<String, Long> criticalSinceNanos = new HashMap<>();
     private final Set<String> reaped = new HashSet<>();
     private final Set<String> revoked = new HashSet<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -72,6 +73,13 @@ public final class NodeGuard implements AutoCloseable {
      * @param deadNodeGrace how long a node's serfHealth must stay critical before its sessions are destroyed
      */
     public NodeGuard(Consul consul, AclAdmin acl, Duration interval, Duration deadNodeGrace, Clock clock) {
+        this(consul, acl, interval, deadNodeGrace, clock, io.edgemanifest.core.time.Ticker.SYSTEM);
+    }
+
+    /** @param clock dates revocations; {@code ticker} times the grace of dead nodes */
+    public NodeGuard(Consul consul, AclAdmin acl, Duration interval, Duration deadNodeGrace, Clock clock,
+                     io.edgemanifest.core.time.Ticker ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.consul = Objects.requireNonNull(consul, "consul");
         this.acl = Objects.requireNonNull(acl, "acl");
         this.interval = interval;
@@ -110,7 +118,7 @@ public final class NodeGuard implements AutoCloseable {
         java.math.BigInteger next = response.getIndex() == null ? java.math.BigInteger.ZERO : response.getIndex();
         index = next.compareTo(index) < 0 ? java.math.BigInteger.ZERO : next;
         List<HealthCheck> checks = response.getResponse();
-        Instant now = clock.instant();
+        long now = ticker.nanoTime();
         Set<String> critical = new HashSet<>();
         for (HealthCheck check : checks) {
             String serviceId = check.getServiceId().orElse("");
@@ -127,11 +135,11 @@ public final class NodeGuard implements AutoCloseable {
                         + " under its own name");
             }
         }
-        criticalSince.keySet().retainAll(critical);
+        criticalSinceNanos.keySet().retainAll(critical);
         reaped.retainAll(critical);
         for (String node : critical) {
-            Instant since = criticalSince.computeIfAbsent(node, n -> now);
-            if (!reaped.contains(node) && !now.isBefore(since.plus(deadNodeGrace))) {
+            long since = criticalSinceNanos.computeIfAbsent(node, n -> now);
+            if (!reaped.contains(node) && now - since >= deadNodeGrace.toNanos()) {
                 reapSessions(node);
                 reaped.add(node);
             }

@@ -30,6 +30,9 @@ public interface DeviceStore extends AutoCloseable {
     /** {@code count} consecutive buckets of {@code size} ending at {@code now} (oldest first). */
     List<Availability> availabilityBuckets(String deviceId, Duration size, int count, Instant now);
 
+    /** Hosts whose latest record names {@code gatewayId} as their gateway, by status. */
+    Map<DeviceStatus, Long> hostsOfGateway(String gatewayId);
+
     /** datacenter -> kind -> status -> count. */
     Map<String, Map<String, Map<DeviceStatus, Long>>> counts();
 
@@ -41,6 +44,21 @@ public interface DeviceStore extends AutoCloseable {
 
     /** The refreshed 24-hour availability of these devices (absent until first computed). */
     Map<String, Double> availability24h(java.util.Collection<String> ids);
+
+    /**
+     * Starts an observation period at {@code at}: from now on this process ingests. Availability
+     * counts only time inside some period; the latest period of this store object counts as open.
+     * Returns the period's ID for {@link #extendObservation}.
+     */
+    long beginObservation(Instant at);
+
+    /** Moves the end of period {@code id} to {@code at} (ingest calls it every few seconds). */
+    void extendObservation(long id, Instant at);
+
+    /** Whether the store answers at all now (after a failed write: a refused row, or a store that is down?). */
+    default boolean reachable() {
+        return true;
+    }
 
     /** Number of events stored (all devices). */
     long eventCount();

@@ -147,12 +147,13 @@ public final class ReplicaIngest implements AutoCloseable {
 
     /** Source datacenters seen in the replica, with whether replicate reaches them. */
     public Map<String, Boolean> datacenters() {
-        synchronized (lock) {
-            Map<String, Boolean> result = new HashMap<>();
-            views.forEach((dc, v) -> result.put(dc, !v.unreachable));
-            return result;
-        }
+        // Not under the ingest lock: that is held while batches are written (seconds when the
+        // store is slow or down), and the API must answer meanwhile.
+        return Map.copyOf(reachability);
     }
+
+    /** Datacenter -> reachable, as last decided (a copy of the views' flags the API may read at any time). */
+    private final Map<String, Boolean> reachability = new ConcurrentHashMap<>();
 
     private void watch(String prefix, Consumer<List<Value>> onAnswer) {
         if (!watched.add(prefix)) {
@@ -248,6 +249,7 @@ public final class ReplicaIngest implements AutoCloseable {
                     view.stale = false;
                 }
                 boolean unreachable = view.reportedUnreachable || view.stale;
+                reachability.put(dc, !unreachable);
                 if (view.unreachable != unreachable) {
                     view.unreachable = unreachable;
                     affectedDcs.add(dc);
@@ -523,7 +525,44 @@ public final class ReplicaIngest implements AutoCloseable {
             if (outbox.flush(changesApplied::addAndGet) && decided > 0) {
                 lag.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
+            resyncIfRecovered();
             log.debug("ingest: {} changes decided, {} waiting for the store", decided, outbox.size());
+        }
+    }
+
+    /**
+     * After an outage, what we remember and what the store holds may differ: a database that
+     * crashed can come back without its last commits (measured: an H2 server killed within its
+     * write delay). Read the store again and decide every device against it, so nothing it lost
+     * stays lost. Called under the lock.
+     */
+    private void resyncIfRecovered() {
+        if (!outbox.takeRecovered()) {
+            return;
+        }
+        try {
+            Map<String, Device> stored = new HashMap<>();
+            store.all().forEach(d -> stored.put(d.id(), d));
+            Set<String> ids = new HashSet<>(known.keySet());
+            views.values().forEach(v -> ids.addAll(v.records.keySet()));
+            long differ = ids.stream().filter(id -> known.get(id) != null && (stored.get(id) == null
+                    || stored.get(id).status() != known.get(id).status())).count();
+            known.clear();
+            known.putAll(stored);
+            if (differ > 0) {
+                log.warn("ingest: the store came back without {} of the {} devices' latest state: deciding them again", differ, ids.size());
+            }
+            var now = clock.instant();
+            long nowNanos = System.nanoTime();
+            for (String id : ids) {
+                DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace).ifPresent(c -> {
+                    known.put(id, c.device());
+                    outbox.add(c);
+                });
+            }
+            outbox.flush(changesApplied::addAndGet);
+        } catch (RuntimeException e) {
+            log.warn("ingest: re-reading the store after its outage failed: {}", e.toString());
         }
     }
 
@@ -554,6 +593,7 @@ public final class ReplicaIngest implements AutoCloseable {
             for (ReplicaView view : views.values()) {
                 if (view.lastBeat != null && !view.stale && now - view.lastBeatNanos > replicateSilence.toNanos()) {
                     view.stale = true;
+                    reachability.put(view.datacenter, false);
                     if (!view.unreachable) {
                         view.unreachable = true;
                         silent.add(view.datacenter);
@@ -568,6 +608,7 @@ public final class ReplicaIngest implements AutoCloseable {
         }
         synchronized (lock) {
             outbox.flush(changesApplied::addAndGet); // queued changes, once the store's back-off is over
+            resyncIfRecovered();
         }
         Long period = observation;
         if (period != null && System.nanoTime() - lastObservationBeat >= OBSERVATION_BEAT.toNanos()) {

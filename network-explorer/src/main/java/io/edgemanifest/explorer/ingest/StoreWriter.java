@@ -41,6 +41,7 @@ final class StoreWriter {
     /** {@link System#nanoTime()} before which the store is not tried again (it just failed). */
     private long retryAtNanos;
     private boolean failing;
+    private boolean recovered;
 
     /** @param substituted told of a device stored in place of one the store refused (ingest's memory follows) */
     StoreWriter(DeviceStore store, RateLimitedWarn warn, Consumer<Device> substituted) {
@@ -55,6 +56,13 @@ final class StoreWriter {
 
     int size() {
         return queue.size();
+    }
+
+    /** True once after the store took writes again following a failure (then false until the next recovery). */
+    boolean takeRecovered() {
+        boolean r = recovered;
+        recovered = false;
+        return r;
     }
 
     /** Whether the last flush left changes queued because the store did not take them. */
@@ -97,6 +105,7 @@ final class StoreWriter {
         }
         if (failing) {
             failing = false;
+            recovered = true;
             backoff.reset();
             warn.clear("store");
             log.info("ingest: the store takes writes again; {} queued changes written", written);

@@ -59,6 +59,16 @@ public final class JdbcDeviceStore implements DeviceStore {
         // changes queued meanwhile and retries with back-off.
         hikari.setConnectionTimeout(5_000);
         hikari.setValidationTimeout(2_000);
+        if (config.jdbcUrl().startsWith("jdbc:postgresql:")) {
+            // A server that hangs (frozen, partitioned without a reset) would otherwise hold a
+            // read forever, and ingest's lock with it; the URL's own settings win.
+            if (!config.jdbcUrl().contains("socketTimeout")) {
+                hikari.addDataSourceProperty("socketTimeout", "60");
+            }
+            if (!config.jdbcUrl().contains("connectTimeout")) {
+                hikari.addDataSourceProperty("connectTimeout", "5");
+            }
+        }
         HikariDataSource dataSource;
         try {
             dataSource = new HikariDataSource(hikari);

@@ -262,6 +262,71 @@ class ExplorerFaultIT {
                 recovery, 0, String.format(Locale.ROOT, "%d devices; 50 went down and 20 came up during the %.1f s outage", n, outage)));
     }
 
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void aDatabaseFrozenForTenSecondsLosesNothingAndTheExplorerKeepsRunning(StoreKind kind) throws Exception {
+        String dc = "dbfreeze-" + kind.name().toLowerCase(Locale.ROOT);
+        Store store;
+        long serverPid;
+        if (kind == StoreKind.H2) {
+            int h2Port = FreePorts.next();
+            h2Server = startH2Server(h2Port, Files.createDirectories(dir.resolve("h2server-" + (++databases))));
+            store = new Store(kind, "jdbc:h2:tcp://127.0.0.1:" + h2Port + "/explorer;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;"
+                    + "DEFAULT_NULL_ORDERING=HIGH", "sa", "");
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> store.count("SELECT 1") == 1);
+            serverPid = h2Server.pid();
+        } else {
+            store = newStore(kind, "dbfreeze");
+            serverPid = Long.parseLong(Files.readAllLines(pgData.resolve("postmaster.pid")).get(0).strip());
+        }
+        int n = 200;
+        explorers.statusOk(dc);
+        explorers.hosts(dc, 0, n);
+        ExplorerProcesses.Explorer explorer = explorers.start("explorer-dbfreeze-" + kind, store.url(), store.user(), store.password());
+        await().atMost(Duration.ofSeconds(60)).until(() -> explorer.count("online") == n);
+
+        // The database hangs (SIGSTOP of its server and every backend): connections stay open and
+        // answer nothing, the worse case for a client. Meanwhile 50 hosts go down, 20 come up.
+        List<ProcessHandle> tree = new java.util.ArrayList<>();
+        ProcessHandle.of(serverPid).ifPresent(tree::add);
+        ProcessHandle.of(serverPid).ifPresent(p -> p.descendants().forEach(tree::add));
+        Instant frozen = Instant.now();
+        signal("STOP", tree);
+        Instant back;
+        try {
+            explorers.serviceStatus(dc, 0, 50, "critical");
+            explorers.hosts(dc, n, n + 20);
+            Duration left = Duration.ofSeconds(10).minus(Duration.between(frozen, Instant.now()));
+            if (!left.isNegative()) {
+                await().during(left).atMost(left.plusSeconds(3))
+                        .until(() -> explorer.process().isAlive() && explorer.status("/healthz") == 200);
+            }
+        } finally {
+            back = Instant.now();
+            signal("CONT", tree.reversed());
+        }
+        double outage = Duration.between(frozen, back).toMillis() / 1000.0;
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> explorer.count("offline") == 50 && explorer.count("online") == n - 50 + 20);
+        double recovery = Duration.between(back, Instant.now()).toMillis() / 1000.0;
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> explorer.summary("events") == n + 50 + 20);
+        assertThat(explorer.process().isAlive()).isTrue();
+        JsonNode offline = explorer.api("/api/nodes/" + ExplorerProcesses.hostId(0) + "/events").path("items").get(0);
+        assertThat(offline.path("type").asText()).isEqualTo("OFFLINE");
+        assertThat(Instant.parse(offline.path("at").asText())).isBefore(back);
+
+        System.out.printf("%s frozen %.1f s: caught up %.1f s after it was thawed%n", store.label(), outage, recovery);
+        FaultReport.record(new FaultOutcome(SUITE, "Explorer's database frozen (SIGSTOP) for 10 s, " + store.label(),
+                "the Explorer keeps running (/healthz 200), loses nothing, flips keep their observed time", recovery, 0,
+                String.format(Locale.ROOT, "%d devices; 50 went down and 20 came up during the %.1f s freeze", n, outage)));
+    }
+
+    private static void signal(String signal, List<ProcessHandle> processes) throws Exception {
+        for (ProcessHandle p : processes) {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor();
+        }
+    }
+
     private static Process startH2Server(int port, Path baseDir) throws Exception {
         String h2Jar = Path.of(org.h2.tools.Server.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         return RunnableJar.startProcess(Path.of("target", "fault-logs", "h2-server-" + port + ".log"),

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * {@link #BATCH} per transaction. Not thread-safe: ingest calls it under its lock.
  *
  * <ul>
- *   <li>A store that does not answer (down, restarting) keeps every change queued; writes are
+ *   <li>A store that does not answer (down, restarting) or refuses every write keeps every change queued; writes are
  *       retried with back-off (250 ms … 10 s), so a status flip is delayed, never dropped, and keeps
  *       the time it was observed (#12 item 10).</li>
  *   <li>A store that answers but refuses a batch holds a row it cannot take: the batch is split
@@ -42,6 +42,7 @@ final class StoreWriter {
     private long retryAtNanos;
     private boolean failing;
     private boolean recovered;
+    private String lastFailure = "";
 
     /** @param substituted told of a device stored in place of one the store refused (ingest's memory follows) */
     StoreWriter(DeviceStore store, RateLimitedWarn warn, Consumer<Device> substituted) {
@@ -98,8 +99,8 @@ final class StoreWriter {
                 Duration wait = backoff.next();
                 retryAtNanos = System.nanoTime() + wait.toNanos();
                 failing = true;
-                warn.warn("store", "ingest: the store is not taking writes; {} changes queued, retrying in {} ms",
-                        queue.size(), wait.toMillis());
+                warn.warn("store", "ingest: the store is not taking writes ({}); {} changes queued, retrying in {} ms",
+                        InboundLimits.forLog(lastFailure), queue.size(), wait.toMillis());
                 return false;
             }
         }
@@ -122,8 +123,11 @@ final class StoreWriter {
             store.apply(batch);
             return batch.size();
         } catch (RuntimeException e) {
-            if (connectionFailure(e) || !store.reachable()) {
-                log.debug("ingest: store write failed and the store does not answer: {}", e.toString());
+            if (!rowProblem(e)) {
+                // Down, restarting, or refusing every write (explorer.ha's fence when another
+                // Explorer ingests): no row is at fault, so nothing is split; all stays queued.
+                lastFailure = Errors.rootMessage(e);
+                log.debug("ingest: store write failed: {}", e.toString());
                 return 0;
             }
             if (batch.size() > 1) {
@@ -141,22 +145,28 @@ final class StoreWriter {
                 substituted.accept(bare.device());
                 return 1;
             } catch (RuntimeException again) {
-                warn.warn("refused-bare:" + refused.device().id(),
-                        "ingest: the store refuses device {} even without its record ({}); retrying later",
-                        refused.device().id(), InboundLimits.forLog(Errors.rootMessage(again)));
+                if (rowProblem(again)) {
+                    // Nothing of the record is left to refuse: this change can never be stored, and
+                    // keeping it would hold back every change queued behind it.
+                    log.warn("ingest: the store refuses device {} even without its record ({}): change dropped",
+                            refused.device().id(), InboundLimits.forLog(Errors.rootMessage(again)));
+                    return 1;
+                }
+                lastFailure = Errors.rootMessage(again);
                 return 0;
             }
         }
     }
 
-    /** The store could not be reached at all (no connection, or one that broke): not a row's fault. */
-    static boolean connectionFailure(Throwable e) {
+    /**
+     * The store refused the data itself (SQLState class 22, data exception: a value too long, a
+     * character it cannot hold; class 23, a constraint): one row is at fault. Anything else —
+     * no connection, a timeout, a fenced-out writer — is not a row's fault.
+     */
+    static boolean rowProblem(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTransientConnectionException || t instanceof java.sql.SQLNonTransientConnectionException
-                    || t instanceof java.sql.SQLRecoverableException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
                 return true;
             }
         }

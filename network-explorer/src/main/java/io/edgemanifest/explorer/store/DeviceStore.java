@@ -55,11 +55,6 @@ public interface DeviceStore extends AutoCloseable {
     /** Moves the end of period {@code id} to {@code at} (ingest calls it every few seconds). */
     void extendObservation(long id, Instant at);
 
-    /** Whether the store answers at all now (after a failed write: a refused row, or a store that is down?). */
-    default boolean reachable() {
-        return true;
-    }
-
     /** Number of events stored (all devices). */
     long eventCount();
 

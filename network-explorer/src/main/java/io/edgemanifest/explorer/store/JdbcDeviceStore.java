@@ -195,15 +195,6 @@ public final class JdbcDeviceStore implements DeviceStore {
     }
 
     @Override
-    public boolean reachable() {
-        try (Connection c = dataSource.getConnection()) {
-            return c.isValid(2);
-        } catch (SQLException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    @Override
     public void refreshAvailability(Instant now) {
         List<String> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection();

@@ -106,4 +106,42 @@ class StoreWriterTest {
         assertThat(events).extracting(Event::type).containsExactly(EventType.ONLINE, EventType.OFFLINE, EventType.ONLINE);
         assertThat(events).extracting(Event::at).containsExactly(T0, off, on);
     }
+
+    /** Stands in for a store that refuses every write for a reason no row causes (explorer.ha's fence). */
+    public static final class RefuseAll implements org.h2.api.Trigger {
+
+        static final AtomicInteger FIRED = new AtomicInteger();
+
+        @Override
+        public void fire(java.sql.Connection c, Object[] oldRow, Object[] newRow) throws java.sql.SQLException {
+            FIRED.incrementAndGet();
+            throw new java.sql.SQLException("writes refused", "HY000");
+        }
+    }
+
+    @Test
+    void aStoreThatRefusesEveryWriteForNoRowsFaultIsNotSplitRowByRowAndKeepsEverythingQueued() throws Exception {
+        StoreConfig config = StoreConfig.h2(dir.resolve("refusing"));
+        DeviceStore store = JdbcDeviceStore.open(config);
+        open.add(store);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password());
+             java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE TRIGGER refuse_all BEFORE INSERT ON events FOR EACH ROW CALL \""
+                    + RefuseAll.class.getName() + "\"");
+        }
+        List<Device> substituted = new ArrayList<>();
+        StoreWriter writer = writer(store, substituted);
+        for (int i = 0; i < 20; i++) {
+            writer.add(new Change(device("host-" + i, DeviceStatus.ONLINE, "Gaborone"), EventType.ONLINE, T0, null));
+        }
+        RefuseAll.FIRED.set(0);
+
+        assertThat(writer.flush(n -> { })).isFalse();
+
+        // A JDBC batch runs every row once; a split down to single rows would fire ~6 times as often.
+        assertThat(RefuseAll.FIRED.get()).as("one attempt, not a split down to single rows").isEqualTo(20);
+        assertThat(writer.size()).isEqualTo(20);
+        assertThat(substituted).isEmpty();
+        assertThat(store.all()).isEmpty();
+    }
 }

@@ -12,7 +12,10 @@ import java.util.Optional;
  */
 public interface DeviceStore extends AutoCloseable {
 
-    /** Applies a batch atomically: device rows upserted, one event appended per change that has one. */
+    /**
+     * Applies a batch atomically: device rows upserted, one event appended per change that has one.
+     * Idempotent: applying a batch again (its first commit's answer was lost) adds no event twice.
+     */
     void apply(List<Change> changes);
 
     Optional<Device> find(String id);

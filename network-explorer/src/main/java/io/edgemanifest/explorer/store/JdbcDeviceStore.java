@@ -104,8 +104,12 @@ public final class JdbcDeviceStore implements DeviceStore {
                  PreparedStatement insert = c.prepareStatement("INSERT INTO devices (kind, datacenter, status, "
                          + "first_seen, last_seen, status_since, record_json, parse_error, gateway, city, country, "
                          + "labels_json, search_text, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 // Idempotent: a batch whose commit reached the store but whose answer did not (the
+                 // store went down in between) is written again by ingest; its events, identified by
+                 // device, type and time, must not be recorded twice (measured in ExplorerFaultIT).
                  PreparedStatement event = c.prepareStatement("INSERT INTO events (device_id, event_type, "
-                         + "happened_at, datacenter, detail) VALUES (?,?,?,?,?)")) {
+                         + "happened_at, datacenter, detail) SELECT ?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM events "
+                         + "WHERE device_id=? AND happened_at=? AND event_type=?)")) {
                 for (Change change : changes) {
                     Device d = change.device();
                     bindDevice(update, d);
@@ -116,9 +120,14 @@ public final class JdbcDeviceStore implements DeviceStore {
                     if (change.event() != null) {
                         event.setString(1, d.id());
                         event.setString(2, change.event().name());
-                        event.setObject(3, time(change.at()));
+                        // Microseconds: what both databases keep, so the duplicate check compares like with like.
+                        OffsetDateTime at = time(change.at().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+                        event.setObject(3, at);
                         event.setString(4, d.datacenter());
                         event.setString(5, truncate(change.detail(), 2000));
+                        event.setString(6, d.id());
+                        event.setObject(7, at);
+                        event.setString(8, change.event().name());
                         event.addBatch();
                     }
                 }

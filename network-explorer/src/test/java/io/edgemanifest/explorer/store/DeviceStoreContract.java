@@ -204,4 +204,17 @@ abstract class DeviceStoreContract {
         store.apply(List.of(new Change(d, EventType.ONLINE, T0, "first seen in sg-a")));
         assertThat(store.find("host-x").orElseThrow().labels()).containsEntry("é", "ü🙂");
     }
+
+    @Test
+    void aBatchAppliedAgainAfterALostCommitAnswerAddsNoEventTwice() {
+        DeviceStore store = store();
+        Instant at = T0.plusNanos(123_456_789); // finer than the column: the check must round as the insert does
+        List<Change> batch = List.of(change("h1", DeviceStatus.ONLINE, EventType.ONLINE, at),
+                change("h2", DeviceStatus.OFFLINE, EventType.OFFLINE, at));
+        store.apply(batch);
+        store.apply(batch);
+        assertThat(store.eventCount()).isEqualTo(2);
+        store.apply(List.of(change("h1", DeviceStatus.OFFLINE, EventType.OFFLINE, at.plusSeconds(1))));
+        assertThat(store.eventCount()).isEqualTo(3);
+    }
 }

@@ -6,7 +6,8 @@ const esc = s => String(s ?? '').replace(/[&<>"']/g, c => ({'&':'&amp;','<':'&lt
 const ago = iso => { if (!iso) return '—'; const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
   return s < 60 ? s + ' s ago' : s < 3600 ? Math.round(s / 60) + ' min ago' : s < 86400 ? Math.round(s / 3600) + ' h ago' : Math.round(s / 86400) + ' d ago'; };
 const badge = st => `<span class="badge ${esc(st)}">${esc(st)}</span>`;
-const pct = x => (x * 100).toFixed(x >= 0.9995 ? 2 : 1) + '%';
+// null availability means no observed time (device unknown, not yet seen, Explorer down): "no data", never 0 %.
+const pct = x => x == null ? 'no data' : (x * 100).toFixed(x >= 0.9995 ? 2 : 1) + '%';
 async function api(path) {
   const r = await fetch(path);
   const body = await r.json();
@@ -77,7 +78,7 @@ async function loadNodes() {
       <td><a href="#/node/${encodeURIComponent(n.id)}">${esc(n.id)}</a></td><td>${esc(n.kind)}</td><td>${badge(n.status)}</td>
       <td>${esc(n.datacenter)}</td><td>${n.gateway ? `<a href="#/node/${encodeURIComponent(n.gateway)}">${esc(n.gateway.slice(0, 16))}…</a>` : '<span class="muted">—</span>'}</td>
       <td>${esc([n.city, n.country].filter(Boolean).join(', ')) || '<span class="muted">—</span>'}</td>
-      <td>${n.availability24h == null ? '<span class="muted">—</span>' : `<span class="bar ${n.belowTarget ? 'below' : ''}"><span style="width:${(n.availability24h * 100).toFixed(1)}%"></span></span> ${pct(n.availability24h)}`}</td>
+      <td>${n.availability24h == null ? '<span class="muted">no data</span>' : `<span class="bar ${n.belowTarget ? 'below' : ''}"><span style="width:${(n.availability24h * 100).toFixed(1)}%"></span></span> ${pct(n.availability24h)}`}</td>
       <td title="${esc(n.lastSeen)}">${n.status === 'online' ? 'now' : ago(n.lastSeen)}</td></tr>`).join('')
       || '<tr><td colspan="8" class="muted">No devices match.</td></tr>';
     $('#count').textContent = `${page.total} devices · page ${state.page + 1}`;
@@ -98,11 +99,12 @@ async function nodeView(id) {
         <div class="card"><dl class="kv"><dt>Kind</dt><dd>${esc(n.kind)}</dd><dt>Datacenter</dt><dd>${esc(n.datacenter)}</dd>
           <dt>First seen</dt><dd>${esc(n.firstSeen)}</dd><dt>Last seen</dt><dd>${n.status === 'online' ? 'now' : esc(n.lastSeen)}</dd>
           <dt>Location</dt><dd>${esc([n.city, n.country].filter(Boolean).join(', ') || '—')}</dd>
+          ${n.hosts ? `<dt>Hosts online / offline / unknown</dt><dd id="node-hosts">${esc(n.hosts.online)} / ${esc(n.hosts.offline)} / ${esc(n.hosts.unknown)}</dd>` : ''}
           ${n.parseError ? `<dt>Problem</dt><dd class="error">${esc(n.parseError)}</dd>` : ''}</dl></div>
         <div class="card"><dl class="kv"><dt>Availability 24 h / 7 d / 30 d</dt><dd>${pct(a['24h'])} / ${pct(a['7d'])} / ${pct(a['30d'])}</dd>
           <dt>Target</dt><dd>${pct(a.target)} ${a.belowTarget ? '<span class="badge offline">below target</span>' : ''}</dd></dl>
           <div class="muted">Last 24 hours, hourly</div>
-          <div class="chart" id="chart">${hourly.buckets.map(b => `<div class="${b.observedMillis === 0 ? 'none' : b.online < hourly.target ? 'below' : ''}" style="height:${Math.max(2, b.online * 100)}%" title="${esc(b.from)}: ${pct(b.online)}"></div>`).join('')}</div></div>
+          <div class="chart" id="chart">${hourly.buckets.map(b => `<div class="${b.online == null ? 'none' : b.online < hourly.target ? 'below' : ''}" style="height:${b.online == null ? 2 : Math.max(2, b.online * 100)}%" title="${esc(b.from)}: ${pct(b.online)}"></div>`).join('')}</div></div>
       </div>
       <div class="card"><h3>Events</h3><ul class="timeline" id="events">${ev.items.map(e => `<li><span class="ev ${esc(e.type)}">${esc(e.type)}</span> ${esc(e.at)} <span class="muted">${esc(e.datacenter)}</span> ${esc(e.detail || '')}</li>`).join('') || '<li class="muted">No events.</li>'}</ul></div>
       <div class="card"><h3>Record</h3><pre>${esc(JSON.stringify(n.record, null, 2))}</pre></div>`;
@@ -116,11 +118,13 @@ async function datacentersView() {
     const dcs = await api('/api/datacenters');
     v.innerHTML = `<div class="card"><table id="dcs"><thead><tr><th>Datacenter</th><th>Replicate</th><th>Lag</th><th>Stargates</th><th>Gateways</th><th>Hosts online / offline / unknown</th></tr></thead><tbody>
       ${dcs.items.map(d => { const c = k => d.devices[k] || {}; const n = (k, s) => c(k)[s] || 0;
-        return `<tr><td><a href="#/" onclick="state.datacenter='${esc(d.datacenter)}';state.status='';">${esc(d.datacenter)}</a></td>
+        return `<tr><td><a href="#/" class="dc-link" data-dc="${esc(d.datacenter)}">${esc(d.datacenter)}</a></td>
         <td>${d.replicate ? badge(d.replicate.reachable ? 'online' : 'unknown') : '<span class="muted">—</span>'}</td>
         <td>${d.replicate && d.replicate.lagMillis != null ? esc(d.replicate.lagMillis) + ' ms' : '<span class="muted">—</span>'}</td>
         <td>${n('stargate', 'online')}</td><td>${n('gateway', 'online')}</td><td>${n('host', 'online')} / ${n('host', 'offline')} / ${n('host', 'unknown')}</td></tr>`; }).join('')}
       </tbody></table></div>`;
+    // A datacenter name is data: it goes into an attribute, never into inline script.
+    for (const a of v.querySelectorAll('a.dc-link')) a.addEventListener('click', () => { state.datacenter = a.dataset.dc; state.status = ''; });
   } catch (e) { v.innerHTML = `<div class="card error">${esc(e.message)}</div>`; }
 }
 

@@ -30,6 +30,7 @@ import java.util.function.Supplier;
  */
 public final class ExplorerApi implements AutoCloseable {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ExplorerApi.class);
     private static final Set<String> SORTS = Set.of("id", "kind", "datacenter", "status", "lastSeen", "firstSeen", "availability");
 
     private final DeviceStore store;
@@ -68,6 +69,11 @@ public final class ExplorerApi implements AutoCloseable {
         });
         app.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(Map.of("error", e.getMessage())));
         app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", e.getMessage())));
+        // The store down or restarting: say so in JSON (the UI shows it) instead of a 500 page.
+        app.exception(IllegalStateException.class, (e, ctx) -> {
+            log.warn("api: {} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
+            ctx.status(503).json(Map.of("error", "the Explorer's store is not answering; try again shortly"));
+        });
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
         app.get("/metrics", ctx -> {
             beforeScrape.run();
@@ -155,13 +161,28 @@ public final class ExplorerApi implements AutoCloseable {
         for (var window : List.of(Map.entry("24h", Duration.ofHours(24)), Map.entry("7d", Duration.ofDays(7)),
                 Map.entry("30d", Duration.ofDays(30)))) {
             Availability a = store.availability(d.id(), now.minus(window.getValue()), now);
-            availability.put(window.getKey(), a.online());
+            availability.put(window.getKey(), a.share()); // null: no data, not 0 %
         }
         availability.put("target", target);
-        availability.put("belowTarget", ((Double) availability.get("24h")) < target);
+        Double day = (Double) availability.get("24h");
+        availability.put("belowTarget", day != null && day < target);
         body.put("availability", availability);
         body.put("chain", chain(d));
+        // Counts are derived here, where they are shown, not written into records (#12 item 9).
+        if ("gateway".equals(d.kind())) {
+            body.put("hosts", byStatus(store.hostsOfGateway(d.id())));
+        } else if ("stargate".equals(d.kind()) && d.datacenter() != null) {
+            body.put("hosts", byStatus(store.counts().getOrDefault(d.datacenter(), Map.of()).getOrDefault("host", Map.of())));
+        }
         ctx.json(body);
+    }
+
+    private static Map<String, Long> byStatus(Map<DeviceStatus, Long> counts) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (DeviceStatus st : DeviceStatus.values()) {
+            m.put(st.name().toLowerCase(Locale.ROOT), counts.getOrDefault(st, 0L));
+        }
+        return m;
     }
 
     /** host → gateway → stargate(s) of its datacenter, each with its API link. */
@@ -186,7 +207,8 @@ public final class ExplorerApi implements AutoCloseable {
     private void events(Context ctx) {
         Device d = device(ctx);
         int limit = intParam(ctx, "limit", 100, 1, 1000);
-        Long before = ctx.queryParam("before") == null ? null : (long) intParam(ctx, "before", 0, 0, Integer.MAX_VALUE);
+        // seq is a BIGINT: a long, or paging would stop at 2^31 events
+        Long before = ctx.queryParam("before") == null ? null : longParam(ctx, "before", 0, Long.MAX_VALUE);
         List<Map<String, Object>> items = new ArrayList<>();
         for (Event e : store.events(d.id(), before, limit)) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -211,7 +233,12 @@ public final class ExplorerApi implements AutoCloseable {
         int count = intParam(ctx, "count", "hourly".equals(range) ? 24 : 7, 1, "hourly".equals(range) ? 24 * 31 : 366);
         List<Map<String, Object>> buckets = new ArrayList<>();
         for (Availability a : store.availabilityBuckets(d.id(), size, count, clock.instant())) {
-            buckets.add(Map.of("from", a.from(), "to", a.to(), "online", a.online(), "observedMillis", a.observedMillis()));
+            Map<String, Object> bucket = new LinkedHashMap<>();
+            bucket.put("from", a.from());
+            bucket.put("to", a.to());
+            bucket.put("online", a.share()); // null: no data in this bucket
+            bucket.put("observedMillis", a.observedMillis());
+            buckets.add(bucket);
         }
         ctx.json(Map.of("range", range, "buckets", buckets, "target", targets.getOrDefault(d.kind(), 0.0)));
     }
@@ -280,6 +307,19 @@ public final class ExplorerApi implements AutoCloseable {
         }
         try {
             int n = Integer.parseInt(value);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiError.badParameter(name, value, "an integer from " + min + " to " + max);
+        }
+    }
+
+    private static long longParam(Context ctx, String name, long min, long max) {
+        String value = ctx.queryParam(name);
+        try {
+            long n = Long.parseLong(value);
             if (n < min || n > max) {
                 throw new NumberFormatException();
             }

@@ -31,15 +31,18 @@ final class DeviceStateMachine {
     }
 
     static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now) {
-        return next(id, known, views, now, java.time.Duration.ZERO);
+        return next(id, known, views, now, 0L, java.time.Duration.ZERO);
     }
 
     /**
+     * @param now         the wall-clock time events and timestamps are stamped with
+     * @param nowNanos    {@link System#nanoTime()} now: the grace below is an interval, timed by the
+     *                    monotonic clock so that a wall-clock step (NTP at boot) cannot end it early
      * @param recordGrace how long a device whose check still passes may miss its record before it
      *                    is OFFLINE (its session was destroyed from outside; the host rewrites it)
      */
     static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now,
-                                 java.time.Duration recordGrace) {
+                                 long nowNanos, java.time.Duration recordGrace) {
         ReplicaView onlineIn = null;
         for (ReplicaView view : views) {
             if (view.ready() && !view.unreachable && view.online(id)) {
@@ -64,8 +67,11 @@ final class DeviceStateMachine {
             if (!onlineIn.datacenter.equals(known.datacenter())) {
                 return Optional.of(new Change(device, EventType.MIGRATED, now, known.datacenter() + " -> " + onlineIn.datacenter));
             }
-            if (!Objects.equals(known.recordJson(), device.recordJson()) || !Objects.equals(known.parseError(), device.parseError())) {
+            if (meaningfulChange(known, device)) {
                 return Optional.of(new Change(device, EventType.UPDATED, now, describeUpdate(known, device)));
+            }
+            if (!Objects.equals(known.recordJson(), device.recordJson())) {
+                return Optional.of(new Change(device, null, now, null)); // stored, but no event: churn
             }
             return Optional.empty();
         }
@@ -83,9 +89,12 @@ final class DeviceStateMachine {
         if (home == null || !home.ready()) {
             return Optional.empty(); // not read yet since start: no verdict
         }
+        if (home.syncing) {
+            return Optional.empty(); // replicate has not finished its first read there: absence proves nothing yet
+        }
         if (known.status() == DeviceStatus.ONLINE && home.recordMissing(id)) {
-            Instant since = home.recordMissingSince.getOrDefault(id, now);
-            if (now.isBefore(since.plus(recordGrace))) {
+            long since = home.recordMissingSince.getOrDefault(id, nowNanos);
+            if (nowNanos - since < recordGrace.toNanos()) {
                 return Optional.empty(); // its check passes: record missing, not OFFLINE (yet)
             }
             return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now,
@@ -94,34 +103,111 @@ final class DeviceStateMachine {
         return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now, null));
     }
 
+    /**
+     * The device a record describes, every field checked and bounded ({@link InboundLimits}): a
+     * field that breaks a bound is left out and named in {@code parseError}, so one owner's record
+     * can neither fail a batch nor hide among the others.
+     */
     static Device fromRecord(String id, ReplicaView.RecordEntry entry, String datacenter, Device known, Instant now) {
-        String error = null;
+        List<String> problems = new ArrayList<>();
         String gateway = null;
         String city = null;
         String country = null;
         Map<String, String> labels = new LinkedHashMap<>();
-        try {
-            JsonNode node = JSON.readTree(entry.json());
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException("not a JSON object");
+        String json = entry.json();
+        boolean readable = false;
+        if (entry.problem() != null) {
+            problems.add(entry.problem());
+        } else {
+            try {
+                JsonNode node = JSON.readTree(json);
+                if (node == null || !node.isObject()) {
+                    throw new IllegalArgumentException("not a JSON object");
+                }
+                readable = true;
+                String gw = text(node.get("gateway"));
+                if (gw != null && !InboundLimits.validId(gw)) {
+                    problems.add("gateway is not a node ID: " + InboundLimits.forLog(gw));
+                } else {
+                    gateway = gw;
+                }
+                JsonNode location = node.get("location");
+                if (location != null && location.isObject()) {
+                    city = bounded(text(location.get("city")), InboundLimits.MAX_CITY, "location.city", problems);
+                    country = bounded(text(location.get("country")), InboundLimits.MAX_COUNTRY, "location.country", problems);
+                }
+                JsonNode l = node.get("labels");
+                if (l != null && l.isObject()) {
+                    var fields = l.fields();
+                    while (fields.hasNext()) {
+                        var f = fields.next();
+                        if (labels.size() == InboundLimits.MAX_LABELS) {
+                            problems.add("more than " + InboundLimits.MAX_LABELS + " labels (the rest left out)");
+                            break;
+                        }
+                        String key = InboundLimits.boundedText(f.getKey(), InboundLimits.MAX_LABEL_KEY);
+                        String value = InboundLimits.boundedText(f.getValue().asText(), InboundLimits.MAX_LABEL_VALUE);
+                        if (key == null || key.isEmpty() || value == null) {
+                            problems.add("label " + InboundLimits.forLog(f.getKey()) + " longer than "
+                                    + InboundLimits.MAX_LABEL_KEY + "/" + InboundLimits.MAX_LABEL_VALUE + " characters (left out)");
+                        } else {
+                            labels.put(key, value);
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                problems.add("unreadable record: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
             }
-            gateway = text(node.get("gateway"));
-            JsonNode location = node.get("location");
-            if (location != null && location.isObject()) {
-                city = text(location.get("city"));
-                country = text(location.get("country"));
-            }
-            JsonNode l = node.get("labels");
-            if (l != null && l.isObject()) {
-                l.fields().forEachRemaining(f -> labels.put(f.getKey(), f.getValue().asText()));
-            }
-        } catch (Exception e) {
-            error = "unreadable record: " + e.getMessage().lines().findFirst().orElse("");
         }
         Instant firstSeen = known == null ? now : known.firstSeen();
         Instant since = known != null && known.status() == DeviceStatus.ONLINE ? known.statusSince() : now;
+        String error = problems.isEmpty() ? null : InboundLimits.stripControl(String.join("; ", problems));
         return new Device(id, entry.kind(), datacenter, DeviceStatus.ONLINE, firstSeen, now, since,
-                error == null ? entry.json() : null, error, gateway, city, country, labels);
+                readable ? json : null, error, gateway, city, country, labels);
+    }
+
+    private static String bounded(String text, int max, String field, List<String> problems) {
+        String value = InboundLimits.boundedText(text, max);
+        if (text != null && value == null) {
+            problems.add(field + " longer than " + max + " characters (left out)");
+        }
+        return value;
+    }
+
+    /**
+     * Whether a person looking at the device would see a difference: where it is attached
+     * (gateway), where it is (location), what it runs (version, hardware), how it is reached
+     * (address, port), its labels, and whether its record reads. Timestamps and counters a node
+     * rewrites on its own ({@code startedAt}, a gateway's old {@code attachedHosts}, fields we do
+     * not know) are stored but make no UPDATED event.
+     */
+    static boolean meaningfulChange(Device before, Device after) {
+        if (!Objects.equals(before.parseError(), after.parseError()) || !Objects.equals(before.gateway(), after.gateway())
+                || !Objects.equals(before.city(), after.city()) || !Objects.equals(before.country(), after.country())
+                || !Objects.equals(before.labels(), after.labels())) {
+            return true;
+        }
+        return !Objects.equals(meaningful(before.recordJson()), meaningful(after.recordJson()));
+    }
+
+    private static final List<String> MEANINGFUL_FIELDS = List.of("version", "address", "port", "hardware", "kind");
+
+    private static Map<String, JsonNode> meaningful(String json) {
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        if (json == null) {
+            return fields;
+        }
+        try {
+            JsonNode node = JSON.readTree(json);
+            for (String name : MEANINGFUL_FIELDS) {
+                if (node != null && node.has(name)) {
+                    fields.put(name, node.get(name));
+                }
+            }
+        } catch (Exception e) {
+            fields.put("unreadable", null);
+        }
+        return fields;
     }
 
     private static Device withStatus(Device d, DeviceStatus status, Instant now) {
@@ -138,10 +224,28 @@ final class DeviceStateMachine {
         if (!Objects.equals(before.city(), after.city()) || !Objects.equals(before.country(), after.country())) {
             parts.add("location " + before.city() + "," + before.country() + " -> " + after.city() + "," + after.country());
         }
+        if (!Objects.equals(before.labels(), after.labels())) {
+            parts.add("labels changed");
+        }
+        Map<String, JsonNode> was = meaningful(before.recordJson());
+        Map<String, JsonNode> is = meaningful(after.recordJson());
+        for (String field : MEANINGFUL_FIELDS) {
+            if (!Objects.equals(was.get(field), is.get(field))) {
+                parts.add(field + " " + shown(was.get(field)) + " -> " + shown(is.get(field)));
+            }
+        }
         if (after.parseError() != null) {
             parts.add(after.parseError());
         }
         return parts.isEmpty() ? "record changed" : String.join("; ", parts);
+    }
+
+    private static String shown(JsonNode node) {
+        if (node == null) {
+            return "none";
+        }
+        String text = node.isValueNode() ? node.asText() : node.toString();
+        return InboundLimits.forLog(text);
     }
 
     private static String text(JsonNode node) {

@@ -51,9 +51,28 @@ public final class ReplicaIngest implements AutoCloseable {
     private final Set<String> watched = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong changesApplied = new AtomicLong();
-    /** Devices whose change the store has not taken yet (it failed): retried with the next batch. */
-    private final Set<String> pending = new HashSet<>();
+    /**
+     * Changes decided but not yet committed, oldest first. {@link #known} runs ahead of the store:
+     * a change is decided once, queued here with its own time, and written in order — a store that
+     * refuses a batch (down, restarting) delays it, never drops it (#12 item 10).
+     */
+    private final StoreWriter outbox;
+    private final RateLimitedWarn warn = new RateLimitedWarn(log, Duration.ofMinutes(1));
+    /** Bad keys and names already reported (each is read again with every answer). */
+    private final Set<String> reportedBadKeys = ConcurrentHashMap.newKeySet();
+    /** Start of this ingest's observation period in the store (null until recorded). */
+    private volatile Long observation;
     private volatile boolean running = true;
+    /**
+     * An answer that takes away every device a datacenter had, or more than half and at least
+     * {@link #MASS_LOSS_MIN} of them, is applied only after a consistent re-read this much later
+     * agrees (an empty or rebuilt replica must not make an OFFLINE storm, #12 item 7); the
+     * re-read's content is what gets applied. replicate guards its writes the same way.
+     */
+    public static final Duration CONFIRM_DELAY = Duration.ofSeconds(3);
+    static final int MASS_LOSS_MIN = 5;
+    /** How often ingest extends its observation period in the store (a crash loses at most this much). */
+    static final Duration OBSERVATION_BEAT = Duration.ofSeconds(5);
     /** A host notices a destroyed session within one TTL (15 s by default) and rewrites its record. */
     public static final Duration DEFAULT_RECORD_GRACE = Duration.ofSeconds(45);
     private final Duration recordGrace;
@@ -97,6 +116,7 @@ public final class ReplicaIngest implements AutoCloseable {
                 .description("from a replica answer to its changes committed in the store")
                 .publishPercentileHistogram().register(metrics);
         this.store = Objects.requireNonNull(store, "store");
+        this.outbox = new StoreWriter(store, warn, device -> known.put(device.id(), device));
         this.consul = endpoint.watchClient(WAIT);
         this.clock = clock;
     }
@@ -106,6 +126,9 @@ public final class ReplicaIngest implements AutoCloseable {
             store.all().forEach(d -> known.put(d.id(), d));
         }
         log.info("ingest: {} devices known from the store", known.size());
+        // From here on the Explorer observes: time outside every observation period (the Explorer
+        // down) is "no data" in availability, not credited to a device's last state (#12 item 8).
+        observation = store.beginObservation(clock.instant());
         watch("replicate/status/", this::onStatus);
         // Answers drive every transition but one: a grace running out. Look for those each second.
         threads.add(Thread.ofVirtual().name("ingest-record-grace").start(this::expireGraces));
@@ -124,12 +147,13 @@ public final class ReplicaIngest implements AutoCloseable {
 
     /** Source datacenters seen in the replica, with whether replicate reaches them. */
     public Map<String, Boolean> datacenters() {
-        synchronized (lock) {
-            Map<String, Boolean> result = new HashMap<>();
-            views.forEach((dc, v) -> result.put(dc, !v.unreachable));
-            return result;
-        }
+        // Not under the ingest lock: that is held while batches are written (seconds when the
+        // store is slow or down), and the API must answer meanwhile.
+        return Map.copyOf(reachability);
     }
+
+    /** Datacenter -> reachable, as last decided (a copy of the views' flags the API may read at any time). */
+    private final Map<String, Boolean> reachability = new ConcurrentHashMap<>();
 
     private void watch(String prefix, Consumer<List<Value>> onAnswer) {
         if (!watched.add(prefix)) {
@@ -148,9 +172,14 @@ public final class ReplicaIngest implements AutoCloseable {
                     if (index.signum() > 0 && next.equals(index)) {
                         continue;
                     }
-                    index = next.compareTo(index) < 0 ? BigInteger.ZERO : next;
                     onAnswer.accept(response.getResponse() == null ? List.of() : response.getResponse());
+                    // Only once applied: an answer whose handling failed (a guarded re-read that did
+                    // not answer) is asked for again instead of waiting for the next change.
+                    index = next.compareTo(index) < 0 ? BigInteger.ZERO : next;
                     backoff.reset();
+                    if (warn.clear("watch:" + prefix)) {
+                        log.info("ingest: watch of {} answers again", prefix);
+                    }
                 } catch (Exception e) {
                     if (!running) {
                         return;
@@ -163,7 +192,8 @@ public final class ReplicaIngest implements AutoCloseable {
                         }
                         refused = true;
                     } else {
-                        log.debug("ingest watch {} failed: {}", prefix, e.toString());
+                        warn.warn("watch:" + prefix, "ingest: watch of {} failed, retrying with back-off: {}", prefix,
+                                io.edgemanifest.core.Errors.rootMessage(e));
                     }
                     pause(backoff.next());
                     continue;
@@ -184,7 +214,13 @@ public final class ReplicaIngest implements AutoCloseable {
                 if (dc.isEmpty() || dc.contains("/")) {
                     continue;
                 }
-                boolean reported = value.getValueAsString().map(ReplicaIngest::stateOf).map("unreachable"::equals).orElse(false);
+                if (!InboundLimits.validDatacenter(dc)) {
+                    // It would become part of watched key prefixes, stored rows and the UI.
+                    reportBadKey(value.getKey(), "ingest: ignoring replicate status {}: not a datacenter name", value.getKey());
+                    continue;
+                }
+                String state = value.getValueAsString().map(ReplicaIngest::stateOf).orElse("");
+                boolean reported = "unreachable".equals(state);
                 String beat = value.getValueAsString().map(ReplicaIngest::beatOf).orElse(null);
                 value.getValueAsString().ifPresent(json -> {
                     try {
@@ -195,6 +231,14 @@ public final class ReplicaIngest implements AutoCloseable {
                 });
                 ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
                 view.reportedUnreachable = reported;
+                // syncing (or any state we do not know): no OFFLINE concluded there until it is ok
+                boolean syncing = !reported && !"ok".equals(state);
+                if (view.syncing != syncing) {
+                    view.syncing = syncing;
+                    affectedDcs.add(dc); // ok again: conclude what was held back
+                    log.info("ingest: replicate reports {} for {}{}", state.isEmpty() ? "no state" : state, dc,
+                            syncing ? ": nothing there goes offline until it is ok" : "");
+                }
                 if (beat != null && !beat.equals(view.lastBeat)) {
                     // Compared for change, timed by our own clock: replicate's clock may be skewed.
                     view.lastBeat = beat;
@@ -205,6 +249,7 @@ public final class ReplicaIngest implements AutoCloseable {
                     view.stale = false;
                 }
                 boolean unreachable = view.reportedUnreachable || view.stale;
+                reachability.put(dc, !unreachable);
                 if (view.unreachable != unreachable) {
                     view.unreachable = unreachable;
                     affectedDcs.add(dc);
@@ -239,20 +284,14 @@ public final class ReplicaIngest implements AutoCloseable {
 
     private void onRecords(String dc, List<Value> values) {
         String prefix = "replica/" + dc + "/kv/manifest/";
-        Map<String, ReplicaView.RecordEntry> now = new HashMap<>();
-        for (Value value : values) {
-            String rest = value.getKey().substring(prefix.length());
-            int slash = rest.indexOf('/');
-            if (slash < 0) {
-                continue;
-            }
-            String kind = KINDS.get(rest.substring(0, slash));
-            String id = rest.substring(slash + 1);
-            if (kind == null || id.isEmpty() || id.contains("/")) {
-                continue; // operator config and anything else that is not a node record
-            }
-            String json = value.getValueAsString().orElse("");
-            now.put(id, new ReplicaView.RecordEntry(kind, json));
+        Map<String, ReplicaView.RecordEntry> now = records(prefix, values);
+        Set<String> before;
+        synchronized (lock) {
+            ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
+            before = view.recordsRead ? Set.copyOf(view.records.keySet()) : onlineKnownIn(dc);
+        }
+        if (massLoss(before, now.keySet())) {
+            now = records(prefix, confirm(dc, "records", prefix, before.size(), now.size()));
         }
         Set<String> affected = new HashSet<>();
         boolean firstRead;
@@ -263,7 +302,7 @@ public final class ReplicaIngest implements AutoCloseable {
             view.records.clear();
             view.records.putAll(now);
             view.recordsRead = true;
-            view.trackMissingRecords(clock.instant());
+            view.trackMissingRecords(System.nanoTime());
         }
         if (firstRead) {
             recomputeDatacenter(dc);
@@ -272,12 +311,117 @@ public final class ReplicaIngest implements AutoCloseable {
         }
     }
 
+    /** The node records of one answer, every key and value checked (the records' owners are untrusted). */
+    private Map<String, ReplicaView.RecordEntry> records(String prefix, List<Value> values) {
+        Map<String, ReplicaView.RecordEntry> now = new HashMap<>();
+        for (Value value : values) {
+            String rest = value.getKey().substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
+                reportBadKey(value.getKey(), "ingest: ignoring {}: not a node record key (manifest/<kind>s/<id>)",
+                        InboundLimits.forLog(value.getKey()));
+                continue;
+            }
+            String folder = rest.substring(0, slash);
+            String kind = KINDS.get(folder);
+            String id = rest.substring(slash + 1);
+            if (kind == null) {
+                if (!"config".equals(folder)) { // operator config lives beside the records
+                    reportBadKey(value.getKey(), "ingest: ignoring {}: not a node record key (manifest/<kind>s/<id>)",
+                            InboundLimits.forLog(value.getKey()));
+                }
+                continue;
+            }
+            if (!InboundLimits.validId(id)) {
+                reportBadKey(value.getKey(), "ingest: ignoring {}: '{}' is not a node ID (letters, digits, '.', '_', ':', '-'; at most {})",
+                        InboundLimits.forLog(value.getKey()), InboundLimits.forLog(id), InboundLimits.MAX_ID);
+                continue;
+            }
+            now.put(id, entry(kind, value));
+        }
+        return now;
+    }
+
+    private static ReplicaView.RecordEntry entry(String kind, Value value) {
+        byte[] bytes;
+        try {
+            bytes = value.getValue().map(v -> java.util.Base64.getDecoder().decode(v)).orElse(new byte[0]);
+        } catch (IllegalArgumentException e) {
+            return new ReplicaView.RecordEntry(kind, "", "unreadable record: not base64 in the replica");
+        }
+        if (bytes.length > InboundLimits.MAX_RECORD_BYTES) {
+            // Not even parsed: a node may write at most 64 KiB, and we would store it per device.
+            return new ReplicaView.RecordEntry(kind, "", "record of " + bytes.length + " bytes is larger than "
+                    + InboundLimits.MAX_RECORD_BYTES + " (not stored)");
+        }
+        try {
+            String json = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return new ReplicaView.RecordEntry(kind, json, null);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return new ReplicaView.RecordEntry(kind, "", "unreadable record: not valid UTF-8");
+        }
+    }
+
+    /** Logs a bad key or name once (it comes back with every answer), at WARN. */
+    private void reportBadKey(String key, String format, Object... args) {
+        if (reportedBadKeys.size() < 10_000 && reportedBadKeys.add(key)) {
+            log.warn(format, args);
+        } else {
+            log.debug(format, args);
+        }
+    }
+
+    /** Devices the store has ONLINE in {@code dc}: what a first answer is compared with. */
+    private Set<String> onlineKnownIn(String dc) {
+        Set<String> ids = new HashSet<>();
+        known.values().forEach(d -> {
+            if (dc.equals(d.datacenter()) && d.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
+                ids.add(d.id());
+            }
+        });
+        return ids;
+    }
+
+    /** Every entry lost, or more than half of them and at least {@link #MASS_LOSS_MIN}. */
+    static boolean massLoss(Set<String> before, Set<String> after) {
+        if (before.isEmpty()) {
+            return false;
+        }
+        long lost = before.stream().filter(id -> !after.contains(id)).count();
+        return lost == before.size() || (lost * 2 > before.size() && lost >= MASS_LOSS_MIN);
+    }
+
+    /**
+     * Waits {@link #CONFIRM_DELAY} and reads {@code prefix} again, consistently: that answer is
+     * applied, whatever it says. A re-read that fails throws, and the watch asks again.
+     */
+    private List<Value> confirm(String dc, String what, String prefix, int had, int has) {
+        log.warn("ingest: {} of {} fell from {} to {} at once: confirming with a re-read in {} ms before anything goes offline",
+                what, dc, had, has, CONFIRM_DELAY.toMillis());
+        pause(CONFIRM_DELAY);
+        if (!running) {
+            throw new IllegalStateException("closing");
+        }
+        List<Value> again = consul.keyValueClient().getConsulResponseWithValues(prefix, ImmutableQueryOptions.builder()
+                .consistencyMode(org.kiwiproject.consul.option.ConsistencyMode.CONSISTENT).build()).getResponse();
+        again = again == null ? List.of() : again;
+        log.info("ingest: re-read of {} of {} has {} entries: applying it", what, dc, again.size());
+        return again;
+    }
+
     private void onServices(String dc, List<Value> values) {
         String prefix = "replica/" + dc + "/services/";
-        Map<String, String> now = new HashMap<>();
-        for (Value value : values) {
-            String id = value.getKey().substring(prefix.length());
-            now.put(id, value.getValueAsString().map(ReplicaIngest::statusOf).orElse("critical"));
+        Map<String, String> now = services(prefix, values);
+        Set<String> before;
+        synchronized (lock) {
+            ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
+            before = view.servicesRead ? passing(view.serviceStatus) : onlineKnownIn(dc);
+        }
+        if (massLoss(before, passing(now))) {
+            now = services(prefix, confirm(dc, "passing services", prefix, before.size(), passing(now).size()));
         }
         Set<String> affected = new HashSet<>();
         boolean firstRead;
@@ -288,13 +432,36 @@ public final class ReplicaIngest implements AutoCloseable {
             view.serviceStatus.clear();
             view.serviceStatus.putAll(now);
             view.servicesRead = true;
-            view.trackMissingRecords(clock.instant());
+            view.trackMissingRecords(System.nanoTime());
         }
         if (firstRead) {
             recomputeDatacenter(dc);
         } else {
             recompute(affected);
         }
+    }
+
+    private Map<String, String> services(String prefix, List<Value> values) {
+        Map<String, String> now = new HashMap<>();
+        for (Value value : values) {
+            String id = value.getKey().substring(prefix.length());
+            if (!InboundLimits.validId(id)) {
+                reportBadKey(value.getKey(), "ingest: ignoring service {}: not a node ID", InboundLimits.forLog(value.getKey()));
+                continue;
+            }
+            now.put(id, value.getValueAsString().map(ReplicaIngest::statusOf).orElse("critical"));
+        }
+        return now;
+    }
+
+    private static Set<String> passing(Map<String, String> status) {
+        Set<String> ids = new HashSet<>();
+        status.forEach((id, st) -> {
+            if ("passing".equals(st)) {
+                ids.add(id);
+            }
+        });
+        return ids;
     }
 
     private static String statusOf(String json) {
@@ -331,87 +498,144 @@ public final class ReplicaIngest implements AutoCloseable {
         recompute(ids);
     }
 
+    /**
+     * Decides the changes of {@code ids} against what we know (in memory, ahead of the store),
+     * queues them, and writes the queue. Never throws for the store: what it refuses stays queued.
+     */
     private void recompute(Set<String> ids) {
         long started = System.nanoTime();
         synchronized (lock) {
-            pending.addAll(ids);
-            if (pending.isEmpty()) {
-                return;
-            }
-            List<Change> changes = new ArrayList<>();
             var now = clock.instant();
-            for (String id : pending) {
-                DeviceStateMachine.next(id, known.get(id), views.values(), now, recordGrace).ifPresent(change -> {
-                    changes.add(change);
-                    if (change.device().parseError() != null) {
-                        log.warn("ingest: record of {} in {} is malformed: {}", id, change.device().datacenter(),
-                                change.device().parseError());
+            long nowNanos = System.nanoTime();
+            int decided = 0;
+            for (String id : ids) {
+                var change = DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace);
+                if (change.isPresent()) {
+                    Change c = change.get();
+                    if (c.device().parseError() != null && (known.get(id) == null
+                            || !Objects.equals(known.get(id).parseError(), c.device().parseError()))) {
+                        warn.warn("record:" + id, "ingest: record of {} in {} is malformed: {}", id, c.device().datacenter(),
+                                InboundLimits.forLog(c.device().parseError()));
                     }
-                });
+                    known.put(id, c.device());
+                    outbox.add(c);
+                    decided++;
+                }
             }
-            for (int from = 0; from < changes.size(); from += 500) {
-                List<Change> batch = changes.subList(from, Math.min(changes.size(), from + 500));
-                store.apply(batch); // throws: the rest stays pending and is retried with the next answer
-                batch.forEach(c -> {
-                    known.put(c.device().id(), c.device());
-                    pending.remove(c.device().id());
-                });
-                changesApplied.addAndGet(batch.size());
-            }
-            pending.clear();
-            if (!changes.isEmpty()) {
+            if (outbox.flush(changesApplied::addAndGet) && decided > 0) {
                 lag.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
-            log.debug("ingest: {} changes", changes.size());
+            resyncIfRecovered();
+            log.debug("ingest: {} changes decided, {} waiting for the store", decided, outbox.size());
+        }
+    }
+
+    /**
+     * After an outage, what we remember and what the store holds may differ: a database that
+     * crashed can come back without its last commits (measured: an H2 server killed within its
+     * write delay). Read the store again and decide every device against it, so nothing it lost
+     * stays lost. Called under the lock.
+     */
+    private void resyncIfRecovered() {
+        if (!outbox.takeRecovered()) {
+            return;
+        }
+        try {
+            Map<String, Device> stored = new HashMap<>();
+            store.all().forEach(d -> stored.put(d.id(), d));
+            Set<String> ids = new HashSet<>(known.keySet());
+            views.values().forEach(v -> ids.addAll(v.records.keySet()));
+            long differ = ids.stream().filter(id -> known.get(id) != null && (stored.get(id) == null
+                    || stored.get(id).status() != known.get(id).status())).count();
+            known.clear();
+            known.putAll(stored);
+            if (differ > 0) {
+                log.warn("ingest: the store came back without {} of the {} devices' latest state: deciding them again", differ, ids.size());
+            }
+            var now = clock.instant();
+            long nowNanos = System.nanoTime();
+            for (String id : ids) {
+                DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace).ifPresent(c -> {
+                    known.put(id, c.device());
+                    outbox.add(c);
+                });
+            }
+            outbox.flush(changesApplied::addAndGet);
+        } catch (RuntimeException e) {
+            log.warn("ingest: re-reading the store after its outage failed: {}", e.toString());
+        }
+    }
+
+    private long lastObservationBeat = System.nanoTime();
+
+    /** Changes decided but not yet in the store (it refused them for now). */
+    public int queuedChanges() {
+        synchronized (lock) {
+            return outbox.size();
         }
     }
 
     private void expireGraces() {
         while (running) {
             pause(Duration.ofSeconds(1));
-            Set<String> silent = new HashSet<>();
-            synchronized (lock) {
-                long now = System.nanoTime();
-                for (ReplicaView view : views.values()) {
-                    if (view.lastBeat != null && !view.stale && now - view.lastBeatNanos > replicateSilence.toNanos()) {
-                        view.stale = true;
-                        if (!view.unreachable) {
-                            view.unreachable = true;
-                            silent.add(view.datacenter);
-                        }
-                        log.warn("ingest: no beat from replicate for {} in {} s: its devices are unknown until it beats again",
-                                view.datacenter, replicateSilence.toSeconds());
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                log.warn("ingest: periodic check failed", e); // never ends the ticker
+            }
+        }
+    }
+
+    private void tick() {
+        Set<String> silent = new HashSet<>();
+        synchronized (lock) {
+            long now = System.nanoTime();
+            for (ReplicaView view : views.values()) {
+                if (view.lastBeat != null && !view.stale && now - view.lastBeatNanos > replicateSilence.toNanos()) {
+                    view.stale = true;
+                    reachability.put(view.datacenter, false);
+                    if (!view.unreachable) {
+                        view.unreachable = true;
+                        silent.add(view.datacenter);
                     }
-                }
-            }
-            for (String dc : silent) {
-                try {
-                    recomputeDatacenter(dc);
-                } catch (RuntimeException e) {
-                    log.warn("ingest: store refused the unknown state of {} (retried with the next answer)", dc, e);
-                }
-            }
-            Set<String> due = new HashSet<>();
-            synchronized (lock) {
-                var now = clock.instant();
-                for (ReplicaView view : views.values()) {
-                    view.recordMissingSince.forEach((id, since) -> {
-                        Device device = known.get(id);
-                        if (!now.isBefore(since.plus(recordGrace)) && device != null
-                                && device.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
-                            due.add(id);
-                        }
-                    });
-                }
-            }
-            if (!due.isEmpty()) {
-                try {
-                    recompute(due);
-                } catch (RuntimeException e) {
-                    log.warn("ingest: store refused the end of a record grace (retried next second)", e);
+                    log.warn("ingest: no beat from replicate for {} in {} s: its devices are unknown until it beats again",
+                            view.datacenter, replicateSilence.toSeconds());
                 }
             }
         }
+        for (String dc : silent) {
+            recomputeDatacenter(dc); // a store that refuses it keeps the change queued
+        }
+        synchronized (lock) {
+            outbox.flush(changesApplied::addAndGet); // queued changes, once the store's back-off is over
+            resyncIfRecovered();
+        }
+        Long period = observation;
+        if (period != null && System.nanoTime() - lastObservationBeat >= OBSERVATION_BEAT.toNanos()) {
+            try {
+                store.extendObservation(period, clock.instant());
+                lastObservationBeat = System.nanoTime();
+            } catch (RuntimeException e) {
+                log.debug("ingest: observation period not extended: {}", e.toString());
+            }
+        }
+        Set<String> due = new HashSet<>();
+        synchronized (lock) {
+            long now = System.nanoTime();
+            for (ReplicaView view : views.values()) {
+                view.recordMissingSince.forEach((id, since) -> {
+                    Device device = known.get(id);
+                    if (now - since >= recordGrace.toNanos() && device != null
+                            && device.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
+                        due.add(id);
+                    }
+                });
+            }
+        }
+        if (!due.isEmpty()) {
+            recompute(due);
+        }
+
     }
 
     private static void pause(Duration d) {
@@ -424,6 +648,14 @@ public final class ReplicaIngest implements AutoCloseable {
 
     @Override
     public void close() {
+        Long period = observation;
+        if (period != null && running) {
+            try {
+                store.extendObservation(period, clock.instant()); // a clean stop observed up to now
+            } catch (RuntimeException e) {
+                log.debug("ingest: observation period not closed: {}", e.toString());
+            }
+        }
         running = false;
         threads.forEach(Thread::interrupt);
         consul.destroy();

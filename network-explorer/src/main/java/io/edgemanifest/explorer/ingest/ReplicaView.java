@@ -1,6 +1,5 @@
 package io.edgemanifest.explorer.ingest;
 
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -12,8 +11,15 @@ import java.util.Optional;
  */
 final class ReplicaView {
 
-    /** A node record as found in the replica: raw JSON, its kind from the key path. */
-    record RecordEntry(String kind, String json) {
+    /**
+     * A node record as found in the replica: raw JSON, its kind from the key path, and why it
+     * cannot be read at all (too large, not UTF-8), or null.
+     */
+    record RecordEntry(String kind, String json, String problem) {
+
+        RecordEntry(String kind, String json) {
+            this(kind, json, null);
+        }
     }
 
     final String datacenter;
@@ -23,11 +29,18 @@ final class ReplicaView {
      * Devices whose service passes here while their record is gone, since when. Any host on a
      * shared Consul agent can destroy another's session, deleting its record (Consul 1.8 grants
      * sessions per node): liveness comes from the check, so this is "record missing" for a grace
-     * period while the host rewrites it, not OFFLINE.
+     * period while the host rewrites it, not OFFLINE. Values are {@link System#nanoTime()}: a grace
+     * is an interval, and the wall clock may step.
      */
-    final Map<String, Instant> recordMissingSince = new HashMap<>();
+    final Map<String, Long> recordMissingSince = new HashMap<>();
     /** replicate's status says it cannot reach this datacenter. */
     boolean reportedUnreachable;
+    /**
+     * replicate's status is neither {@code ok} nor {@code unreachable} (e.g. {@code syncing}: not
+     * every scope has completed its first read): what is present is true, what is absent may only
+     * not be copied yet, so nothing goes OFFLINE for it.
+     */
+    boolean syncing;
     /** replicate's liveness beat for this datacenter stopped: no instance may be replicating it. */
     boolean stale;
     /** The last beat seen (replicate's own timestamp, compared only for change), and when we saw it. */
@@ -57,10 +70,10 @@ final class ReplicaView {
     }
 
     /** Keeps {@link #recordMissingSince} in step with the records and services read so far. */
-    void trackMissingRecords(Instant now) {
+    void trackMissingRecords(long nowNanos) {
         recordMissingSince.keySet().removeIf(id -> !recordMissing(id));
         serviceStatus.keySet().stream().filter(this::recordMissing)
-                .forEach(id -> recordMissingSince.putIfAbsent(id, now));
+                .forEach(id -> recordMissingSince.putIfAbsent(id, nowNanos));
     }
 
     Optional<RecordEntry> record(String id) {

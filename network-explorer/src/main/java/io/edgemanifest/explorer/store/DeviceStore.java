@@ -12,7 +12,10 @@ import java.util.Optional;
  */
 public interface DeviceStore extends AutoCloseable {
 
-    /** Applies a batch atomically: device rows upserted, one event appended per change that has one. */
+    /**
+     * Applies a batch atomically: device rows upserted, one event appended per change that has one.
+     * Idempotent: applying a batch again (its first commit's answer was lost) adds no event twice.
+     */
     void apply(List<Change> changes);
 
     Optional<Device> find(String id);
@@ -30,6 +33,9 @@ public interface DeviceStore extends AutoCloseable {
     /** {@code count} consecutive buckets of {@code size} ending at {@code now} (oldest first). */
     List<Availability> availabilityBuckets(String deviceId, Duration size, int count, Instant now);
 
+    /** Hosts whose latest record names {@code gatewayId} as their gateway, by status. */
+    Map<DeviceStatus, Long> hostsOfGateway(String gatewayId);
+
     /** datacenter -> kind -> status -> count. */
     Map<String, Map<String, Map<DeviceStatus, Long>>> counts();
 
@@ -41,6 +47,16 @@ public interface DeviceStore extends AutoCloseable {
 
     /** The refreshed 24-hour availability of these devices (absent until first computed). */
     Map<String, Double> availability24h(java.util.Collection<String> ids);
+
+    /**
+     * Starts an observation period at {@code at}: from now on this process ingests. Availability
+     * counts only time inside some period; the latest period of this store object counts as open.
+     * Returns the period's ID for {@link #extendObservation}.
+     */
+    long beginObservation(Instant at);
+
+    /** Moves the end of period {@code id} to {@code at} (ingest calls it every few seconds). */
+    void extendObservation(long id, Instant at);
 
     /** Number of events stored (all devices). */
     long eventCount();

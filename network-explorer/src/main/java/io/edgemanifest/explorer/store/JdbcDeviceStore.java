@@ -38,6 +38,8 @@ public final class JdbcDeviceStore implements DeviceStore {
 
     private final HikariDataSource dataSource;
     private final Map<String, Double> targets;
+    /** The observation period this process runs (open: it extends to "now" in availability). */
+    private volatile Long openObservation;
 
     private JdbcDeviceStore(HikariDataSource dataSource, Map<String, Double> targets) {
         this.dataSource = dataSource;
@@ -53,6 +55,20 @@ public final class JdbcDeviceStore implements DeviceStore {
         hikari.setMaximumPoolSize(8);
         hikari.setPoolName("explorer-store");
         hikari.setInitializationFailTimeout(10_000);
+        // A store that is down must fail a write in seconds, not the default 30: ingest holds its
+        // changes queued meanwhile and retries with back-off.
+        hikari.setConnectionTimeout(5_000);
+        hikari.setValidationTimeout(2_000);
+        if (config.jdbcUrl().startsWith("jdbc:postgresql:")) {
+            // A server that hangs (frozen, partitioned without a reset) would otherwise hold a
+            // read forever, and ingest's lock with it; the URL's own settings win.
+            if (!config.jdbcUrl().contains("socketTimeout")) {
+                hikari.addDataSourceProperty("socketTimeout", "60");
+            }
+            if (!config.jdbcUrl().contains("connectTimeout")) {
+                hikari.addDataSourceProperty("connectTimeout", "5");
+            }
+        }
         HikariDataSource dataSource;
         try {
             dataSource = new HikariDataSource(hikari);
@@ -102,8 +118,12 @@ public final class JdbcDeviceStore implements DeviceStore {
                  PreparedStatement insert = c.prepareStatement("INSERT INTO devices (kind, datacenter, status, "
                          + "first_seen, last_seen, status_since, record_json, parse_error, gateway, city, country, "
                          + "labels_json, search_text, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 // Idempotent: a batch whose commit reached the store but whose answer did not (the
+                 // store went down in between) is written again by ingest; its events, identified by
+                 // device, type and time, must not be recorded twice (measured in ExplorerFaultIT).
                  PreparedStatement event = c.prepareStatement("INSERT INTO events (device_id, event_type, "
-                         + "happened_at, datacenter, detail) VALUES (?,?,?,?,?)")) {
+                         + "happened_at, datacenter, detail) SELECT ?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM events "
+                         + "WHERE device_id=? AND happened_at=? AND event_type=?)")) {
                 fence.begin(c);
                 for (Change change : changes) {
                     Device d = change.device();
@@ -115,9 +135,14 @@ public final class JdbcDeviceStore implements DeviceStore {
                     if (change.event() != null) {
                         event.setString(1, d.id());
                         event.setString(2, change.event().name());
-                        event.setObject(3, time(change.at()));
+                        // Microseconds: what both databases keep, so the duplicate check compares like with like.
+                        OffsetDateTime at = time(change.at().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+                        event.setObject(3, at);
                         event.setString(4, d.datacenter());
                         event.setString(5, truncate(change.detail(), 2000));
+                        event.setString(6, d.id());
+                        event.setObject(7, at);
+                        event.setString(8, change.event().name());
                         event.addBatch();
                     }
                 }
@@ -163,6 +188,38 @@ public final class JdbcDeviceStore implements DeviceStore {
     }
 
     @Override
+    public long beginObservation(Instant at) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO observations (started_at, ended_at) VALUES (?, ?)",
+                     new String[] {"id"})) {
+            ps.setObject(1, time(at));
+            ps.setObject(2, time(at));
+            ps.executeUpdate();
+            try (ResultSet keys = ps.getGeneratedKeys()) {
+                keys.next();
+                long id = keys.getLong(1);
+                openObservation = id;
+                return id;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void extendObservation(long id, Instant at) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE observations SET ended_at=? WHERE id=? AND ended_at<?")) {
+            ps.setObject(1, time(at));
+            ps.setLong(2, id);
+            ps.setObject(3, time(at));
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void refreshAvailability(Instant now) {
         List<String> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
@@ -177,9 +234,11 @@ public final class JdbcDeviceStore implements DeviceStore {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("UPDATE devices SET avail_24h=? WHERE id=?")) {
             int n = 0;
+            Instant from = now.minus(Duration.ofHours(24));
+            List<Timeline.Period> periods = Timeline.periods(c, from, now, openObservation);
             for (String id : ids) {
-                Availability a = availability(c, id, now.minus(Duration.ofHours(24)), now);
-                ps.setDouble(1, a.online());
+                Availability a = Timeline.share(Timeline.load(c, id, from, now), periods, from, now);
+                ps.setDouble(1, a.share() == null ? -1 : a.share()); // -1: no data, never below target
                 ps.setString(2, id);
                 ps.addBatch();
                 if (++n % 500 == 0) {
@@ -364,10 +423,11 @@ public final class JdbcDeviceStore implements DeviceStore {
         Instant start = now.minus(size.multipliedBy(count));
         try (Connection c = dataSource.getConnection()) {
             List<Timeline.Segment> segments = Timeline.load(c, deviceId, start, now);
+            List<Timeline.Period> periods = Timeline.periods(c, start, now, openObservation);
             List<Availability> buckets = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Instant from = start.plus(size.multipliedBy(i));
-                buckets.add(Timeline.share(segments, from, from.plus(size)));
+                buckets.add(Timeline.share(segments, periods, from, from.plus(size)));
             }
             return buckets;
         } catch (SQLException e) {
@@ -375,8 +435,8 @@ public final class JdbcDeviceStore implements DeviceStore {
         }
     }
 
-    private static Availability availability(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
-        return Timeline.share(Timeline.load(c, deviceId, from, to), from, to);
+    private Availability availability(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
+        return Timeline.share(Timeline.load(c, deviceId, from, to), Timeline.periods(c, from, to, openObservation), from, to);
     }
 
     @Override
@@ -390,6 +450,24 @@ public final class JdbcDeviceStore implements DeviceStore {
                 result.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>())
                         .computeIfAbsent(rs.getString(2), k -> new LinkedHashMap<>())
                         .put(DeviceStatus.valueOf(rs.getString(3)), rs.getLong(4));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    @Override
+    public Map<DeviceStatus, Long> hostsOfGateway(String gatewayId) {
+        Map<DeviceStatus, Long> result = new java.util.EnumMap<>(DeviceStatus.class);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT status, COUNT(*) FROM devices WHERE gateway=? AND kind='host' "
+                     + "GROUP BY status")) {
+            ps.setString(1, gatewayId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.put(DeviceStatus.valueOf(rs.getString(1)), rs.getLong(2));
+                }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("store read failed: " + e.getMessage(), e);

@@ -13,13 +13,40 @@ import java.util.List;
 /**
  * A device's status over time, rebuilt from its events: the basis of every availability figure.
  * ONLINE, MIGRATED and UPDATED mean online; OFFLINE offline; UNKNOWN is left out of the
- * denominator (we do not know); time before the first event was never observed.
+ * denominator (we do not know); time before the first event was never observed, and neither was
+ * time outside every observation period (the Explorer itself down).
  */
 final class Timeline {
 
     enum State { ONLINE, OFFLINE, UNKNOWN }
 
     record Segment(Instant from, Instant to, State state) {
+    }
+
+    /** A stretch of time the Explorer was observing (ingesting). */
+    record Period(Instant from, Instant to) {
+    }
+
+    /**
+     * The observation periods overlapping [from, to), sorted; {@code openId} (this process's own,
+     * still running) extends to {@code to}.
+     */
+    static List<Period> periods(Connection c, Instant from, Instant to, Long openId) throws SQLException {
+        List<Period> periods = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, started_at, ended_at FROM observations "
+                + "WHERE (ended_at > ? OR id = ?) AND started_at < ? ORDER BY started_at")) {
+            ps.setObject(1, JdbcDeviceStore.time(from));
+            ps.setLong(2, openId == null ? -1 : openId);
+            ps.setObject(3, JdbcDeviceStore.time(to));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Instant start = rs.getObject(2, OffsetDateTime.class).toInstant();
+                    Instant end = openId != null && rs.getLong(1) == openId ? to : rs.getObject(3, OffsetDateTime.class).toInstant();
+                    periods.add(new Period(start, end));
+                }
+            }
+        }
+        return periods;
     }
 
     private Timeline() {
@@ -70,22 +97,59 @@ final class Timeline {
         return segments;
     }
 
-    /** Share of observed time online within [from, to). */
-    static Availability share(List<Segment> segments, Instant from, Instant to) {
+    /**
+     * Share of observed time online within [from, to): time counts only inside an observation
+     * period (the Explorer running) and outside UNKNOWN. Periods may overlap (two Explorers
+     * handing over): overlaps are merged first so no time counts twice.
+     */
+    static Availability share(List<Segment> segments, List<Period> periods, Instant from, Instant to) {
         long online = 0;
         long observed = 0;
-        for (Segment s : segments) {
-            Instant a = s.from().isAfter(from) ? s.from() : from;
-            Instant b = s.to().isBefore(to) ? s.to() : to;
-            if (!b.isAfter(a) || s.state() == State.UNKNOWN) {
-                continue;
-            }
-            long ms = Duration.between(a, b).toMillis();
-            observed += ms;
-            if (s.state() == State.ONLINE) {
-                online += ms;
+        for (Period p : merge(periods)) {
+            for (Segment s : segments) {
+                Instant a = latest(s.from(), p.from(), from);
+                Instant b = earliest(s.to(), p.to(), to);
+                if (!b.isAfter(a) || s.state() == State.UNKNOWN) {
+                    continue;
+                }
+                long ms = Duration.between(a, b).toMillis();
+                observed += ms;
+                if (s.state() == State.ONLINE) {
+                    online += ms;
+                }
             }
         }
         return new Availability(from, to, observed == 0 ? 0 : (double) online / observed, observed);
+    }
+
+    private static List<Period> merge(List<Period> periods) {
+        List<Period> sorted = new ArrayList<>(periods);
+        sorted.sort(java.util.Comparator.comparing(Period::from));
+        List<Period> merged = new ArrayList<>();
+        for (Period p : sorted) {
+            Period last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+            if (last != null && !p.from().isAfter(last.to())) {
+                merged.set(merged.size() - 1, new Period(last.from(), latest(last.to(), p.to())));
+            } else {
+                merged.add(p);
+            }
+        }
+        return merged;
+    }
+
+    private static Instant latest(Instant... instants) {
+        Instant max = instants[0];
+        for (Instant i : instants) {
+            max = i.isAfter(max) ? i : max;
+        }
+        return max;
+    }
+
+    private static Instant earliest(Instant... instants) {
+        Instant min = instants[0];
+        for (Instant i : instants) {
+            min = i.isBefore(min) ? i : min;
+        }
+        return min;
     }
 }

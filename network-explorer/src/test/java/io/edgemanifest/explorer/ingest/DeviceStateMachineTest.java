@@ -16,6 +16,12 @@ class DeviceStateMachineTest {
     private static final Instant T0 = Instant.parse("2026-11-01T00:00:00Z");
     private static final Instant T1 = T0.plusSeconds(60);
     private static final String ID = "host-1";
+    private static final java.time.Duration GRACE = java.time.Duration.ofSeconds(45);
+
+    /** A monotonic reading {@code s} seconds after an arbitrary origin. */
+    private static long secs(long s) {
+        return java.time.Duration.ofSeconds(s).toNanos();
+    }
 
     private static ReplicaView view(String dc) {
         ReplicaView view = new ReplicaView(dc);
@@ -31,8 +37,11 @@ class DeviceStateMachineTest {
         return view;
     }
 
+    /** A device as the store holds it: its fields derived from its record, as ingest stored them. */
     private static Device known(String dc, DeviceStatus status, String json) {
-        return new Device(ID, "host", dc, status, T0, T0, T0, json, null, null, null, null, null);
+        Device d = DeviceStateMachine.fromRecord(ID, new ReplicaView.RecordEntry("host", json), dc, null, T0);
+        return new Device(ID, "host", dc, status, T0, T0, T0, d.recordJson(), d.parseError(), d.gateway(), d.city(),
+                d.country(), d.labels());
     }
 
     private static Optional<Change> next(Device known, ReplicaView... views) {
@@ -52,13 +61,12 @@ class DeviceStateMachineTest {
     void aRecordDestroyedWhileItsCheckPassesIsMissingForTheGraceNotOffline() {
         ReplicaView home = view("sg-a");
         home.serviceStatus.put(ID, "passing");
-        home.trackMissingRecords(T0.plusSeconds(30));
+        home.trackMissingRecords(secs(30));
         Device online = known("sg-a", DeviceStatus.ONLINE, "{}");
 
-        assertThat(DeviceStateMachine.next(ID, online, List.of(home), T1, java.time.Duration.ofSeconds(45))).isEmpty();
+        assertThat(DeviceStateMachine.next(ID, online, List.of(home), T1, secs(60), GRACE)).isEmpty();
 
-        Change change = DeviceStateMachine.next(ID, online, List.of(home), T1.plusSeconds(15),
-                java.time.Duration.ofSeconds(45)).orElseThrow();
+        Change change = DeviceStateMachine.next(ID, online, List.of(home), T1.plusSeconds(15), secs(75), GRACE).orElseThrow();
         assertThat(change.event()).isEqualTo(EventType.OFFLINE);
         assertThat(change.detail()).contains("record missing");
     }
@@ -67,9 +75,9 @@ class DeviceStateMachineTest {
     void aMissingRecordWhoseCheckFailsIsOfflineAtOnce() {
         ReplicaView home = view("sg-a");
         home.serviceStatus.put(ID, "critical");
-        home.trackMissingRecords(T0);
+        home.trackMissingRecords(0);
         Change change = DeviceStateMachine.next(ID, known("sg-a", DeviceStatus.ONLINE, "{}"), List.of(home), T1,
-                java.time.Duration.ofSeconds(45)).orElseThrow();
+                secs(60), GRACE).orElseThrow();
         assertThat(change.event()).isEqualTo(EventType.OFFLINE);
         assertThat(home.recordMissingSince).isEmpty();
     }
@@ -142,5 +150,78 @@ class DeviceStateMachineTest {
     @Test
     void offlineStaysOfflineWithoutNewEvents() {
         assertThat(next(known("sg-a", DeviceStatus.OFFLINE, "{}"), view("sg-a"))).isEmpty();
+    }
+
+    @Test
+    void aWallClockStepForwardDoesNotEndARecordGrace() {
+        ReplicaView home = view("sg-a");
+        home.serviceStatus.put(ID, "passing");
+        home.trackMissingRecords(secs(0));
+        Device online = known("sg-a", DeviceStatus.ONLINE, "{}");
+        // NTP steps the wall clock an hour forward one second later: the grace is an interval.
+        assertThat(DeviceStateMachine.next(ID, online, List.of(home), T1.plusSeconds(3600), secs(1), GRACE)).isEmpty();
+    }
+
+    @Test
+    void aDatacenterStillSyncingConcludesNoOfflineButShowsWhatIsThere() {
+        ReplicaView syncing = view("sg-a");
+        syncing.syncing = true;
+        assertThat(next(known("sg-a", DeviceStatus.ONLINE, "{}"), syncing)).as("absent may be not copied yet").isEmpty();
+        ReplicaView present = withHost("sg-a", "{}", "passing");
+        present.syncing = true;
+        assertThat(next(known("sg-a", DeviceStatus.OFFLINE, "{}"), present).orElseThrow().event()).isEqualTo(EventType.ONLINE);
+    }
+
+    @Test
+    void aHostileRecordIsBoundedFieldByFieldAndMarkedNotRefused() {
+        StringBuilder labels = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            labels.append("\"k").append(i).append("\":\"v\",");
+        }
+        String json = "{\"gateway\":\"gw\\\"; DROP\",\"location\":{\"city\":\"" + "x".repeat(250)
+                + "\",\"country\":\"B\\u0000W\"},\"labels\":{" + labels + "\"long\":\"" + "v".repeat(300) + "\"}}";
+        Change change = next(null, withHost("sg-a", json, "passing")).orElseThrow();
+        Device d = change.device();
+        assertThat(d.status()).isEqualTo(DeviceStatus.ONLINE);
+        assertThat(d.city()).as("250 characters do not fit VARCHAR(200)").isNull();
+        assertThat(d.country()).as("NUL stripped: PostgreSQL refuses it in text").isEqualTo("BW");
+        assertThat(d.gateway()).isNull();
+        assertThat(d.labels()).hasSize(32);
+        assertThat(d.parseError()).contains("location.city longer than 200", "gateway is not a node ID", "more than 32 labels");
+        assertThat(d.recordJson()).as("the record itself is valid JSON and kept").isEqualTo(json);
+    }
+
+    @Test
+    void aRecordTooLargeOrNotUtf8IsMarkedWithoutBeingParsed() {
+        ReplicaView home = view("sg-a");
+        home.records.put(ID, new ReplicaView.RecordEntry("host", "", "record of 70000 bytes is larger than 65536 (not stored)"));
+        home.serviceStatus.put(ID, "passing");
+        Device d = next(null, home).orElseThrow().device();
+        assertThat(d.parseError()).contains("70000 bytes");
+        assertThat(d.recordJson()).isNull();
+        assertThat(d.status()).isEqualTo(DeviceStatus.ONLINE);
+    }
+
+    @Test
+    void timestampAndCounterChurnIsStoredWithoutAnEventAndAVersionChangeIsAnUpdate() {
+        Device before = known("sg-a", DeviceStatus.ONLINE, "{\"version\":\"1\",\"startedAt\":\"2026-11-01T00:00:00Z\"}");
+        Change churn = next(before, withHost("sg-a", "{\"version\":\"1\",\"startedAt\":\"2026-11-01T00:05:00Z\","
+                + "\"attachedHosts\":7}", "passing")).orElseThrow();
+        assertThat(churn.event()).as("nothing a person cares about changed").isNull();
+        assertThat(churn.device().recordJson()).contains("00:05:00");
+        Change update = next(before, withHost("sg-a", "{\"version\":\"2\",\"startedAt\":\"2026-11-01T00:00:00Z\"}",
+                "passing")).orElseThrow();
+        assertThat(update.event()).isEqualTo(EventType.UPDATED);
+        assertThat(update.detail()).contains("version 1 -> 2");
+    }
+
+    @Test
+    void massLossIsEverythingOrMoreThanHalfAndAtLeastFive() {
+        assertThat(ReplicaIngest.massLoss(java.util.Set.of("a"), java.util.Set.of())).isTrue();
+        assertThat(ReplicaIngest.massLoss(java.util.Set.of("a", "b", "c"), java.util.Set.of("a"))).as("2 of 3").isFalse();
+        java.util.Set<String> ten = java.util.Set.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+        assertThat(ReplicaIngest.massLoss(ten, java.util.Set.of("0", "1", "2", "3"))).as("6 of 10").isTrue();
+        assertThat(ReplicaIngest.massLoss(ten, java.util.Set.of("0", "1", "2", "3", "4", "5"))).as("4 of 10").isFalse();
+        assertThat(ReplicaIngest.massLoss(java.util.Set.of(), java.util.Set.of())).isFalse();
     }
 }

@@ -60,6 +60,7 @@ abstract class DeviceStoreContract {
     @Test
     void availabilityCountsOnlineOverObservedTimeAndLeavesUnknownOut() {
         DeviceStore store = store();
+        store.beginObservation(T0.minus(Duration.ofHours(2))); // this store's own, still open
         // online 0-60 min, offline 60-90, unknown 90-120, online 120-180
         store.apply(List.of(change("h", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
         store.apply(List.of(change("h", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofMinutes(60)))));
@@ -123,6 +124,7 @@ abstract class DeviceStoreContract {
     @Test
     void belowTargetUsesTheRefreshedAvailability() {
         DeviceStore store = store();
+        store.beginObservation(T0);
         Instant now = T0.plus(Duration.ofHours(24));
         store.apply(List.of(change("good", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
         store.apply(List.of(change("bad", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
@@ -154,5 +156,65 @@ abstract class DeviceStoreContract {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("password");
         assertThatThrownBy(() -> store.list(new DeviceQuery(null, null, null, null, null, "id", 10, "garbage!"), T0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("garbage!");
+    }
+
+    @Test
+    void aWindowWithNoObservedTimeIsNoDataNotZeroAndNotBelowTarget() {
+        DeviceStore store = store();
+        store.beginObservation(T0);
+        store.apply(List.of(change("h", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(30)))));
+        Instant now = T0.plus(Duration.ofHours(31));
+
+        Availability before = store.availability("h", T0, T0.plus(Duration.ofHours(24)));
+        assertThat(before.observedMillis()).isZero();
+        assertThat(before.share()).as("not seen yet: no data").isNull();
+        assertThat(store.availability("h", T0.plus(Duration.ofHours(30)), now).share()).isEqualTo(1.0);
+
+        store.apply(List.of(change("u", DeviceStatus.UNKNOWN, EventType.UNKNOWN, T0)));
+        store.refreshAvailability(now);
+        assertThat(store.availability24h(List.of("u"))).as("UNKNOWN all day: no data").isEmpty();
+        assertThat(store.list(new DeviceQuery(null, null, null, null, true, "id", 10, null), now).items()).isEmpty();
+    }
+
+    @Test
+    void theExplorersOwnDowntimeIsNoDataNotCreditedToTheLastState() {
+        DeviceStore store = store();
+        // The Explorer observed 0-2 h, was down 2-5 h, observes again from 5 h (its own open period).
+        long first = store.beginObservation(T0);
+        store.extendObservation(first, T0.plus(Duration.ofHours(2)));
+        store.apply(List.of(change("h", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
+        store.apply(List.of(change("h", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(1)))));
+        store.beginObservation(T0.plus(Duration.ofHours(5)));
+        store.apply(List.of(change("h", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(6)))));
+
+        Availability a = store.availability("h", T0, T0.plus(Duration.ofHours(8)));
+        // observed: 0-2 h (1 online, 1 offline) + 5-8 h (1 offline, 2 online) = 5 h, 3 h online
+        assertThat(a.observedMillis()).isEqualTo(Duration.ofHours(5).toMillis());
+        assertThat(a.share()).isCloseTo(3.0 / 5.0, within(1e-9));
+        List<Availability> hourly = store.availabilityBuckets("h", Duration.ofHours(1), 8, T0.plus(Duration.ofHours(8)));
+        assertThat(hourly).extracting(Availability::share).containsExactly(1.0, 0.0, null, null, null, 0.0, 1.0, 1.0);
+    }
+
+    @Test
+    void aDeviceBuiltFromAHostileRecordFitsTheStore() {
+        DeviceStore store = store();
+        // What ingest hands the store after bounding: control characters gone, long fields left out.
+        Device d = new Device("host-x", "host", "sg-a", DeviceStatus.ONLINE, T0, T0, T0, "{\"labels\":{\"a\":\"\\u0000\"}}",
+                "location.city longer than 200 characters (left out)", null, null, "BW", Map.of("a", "b", "é", "ü🙂"));
+        store.apply(List.of(new Change(d, EventType.ONLINE, T0, "first seen in sg-a")));
+        assertThat(store.find("host-x").orElseThrow().labels()).containsEntry("é", "ü🙂");
+    }
+
+    @Test
+    void aBatchAppliedAgainAfterALostCommitAnswerAddsNoEventTwice() {
+        DeviceStore store = store();
+        Instant at = T0.plusNanos(123_456_789); // finer than the column: the check must round as the insert does
+        List<Change> batch = List.of(change("h1", DeviceStatus.ONLINE, EventType.ONLINE, at),
+                change("h2", DeviceStatus.OFFLINE, EventType.OFFLINE, at));
+        store.apply(batch);
+        store.apply(batch);
+        assertThat(store.eventCount()).isEqualTo(2);
+        store.apply(List.of(change("h1", DeviceStatus.OFFLINE, EventType.OFFLINE, at.plusSeconds(1))));
+        assertThat(store.eventCount()).isEqualTo(3);
     }
 }

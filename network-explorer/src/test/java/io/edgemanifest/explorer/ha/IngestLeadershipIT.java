@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.explorer.Explorer;
+import io.edgemanifest.explorer.TestStores;
+import io.edgemanifest.explorer.store.Change;
+import io.edgemanifest.explorer.store.Device;
+import io.edgemanifest.explorer.store.DeviceStatus;
+import io.edgemanifest.explorer.store.DeviceStore;
+import io.edgemanifest.explorer.store.EventType;
 import io.edgemanifest.explorer.store.JdbcDeviceStore;
 import io.edgemanifest.explorer.store.StoreConfig;
 import io.edgemanifest.testing.ConsulExtension;
@@ -11,7 +18,11 @@ import io.edgemanifest.testing.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.kiwiproject.consul.Consul;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -108,5 +120,19 @@ class IngestLeadershipIT {
         } finally {
             reader.destroy();
         }
+    }
+
+    @Test
+    void anExplorerIngestingAloneRefreshesAvailabilityWhenItStartsNotAMinuteLater(@TempDir Path dir) {
+        DeviceStore store = TestStores.h2(dir.resolve("solo"));
+        Instant hourAgo = Instant.now().minus(Duration.ofHours(1));
+        store.apply(List.of(new Change(new Device("host-a", "host", "sg-a", DeviceStatus.ONLINE, hourAgo, hourAgo, hourAgo,
+                "{}", null, null, null, null, Map.of()), EventType.ONLINE, hourAgo, "test")));
+        Explorer explorer = new Explorer(ConsulEndpoint.parse(consul.agent().httpUrl(), null), store,
+                Map.of("host", 0.4, "gateway", 0.99, "stargate", 0.9999), Clock.systemUTC()).start("127.0.0.1", 0);
+        closeables.add(explorer); // closes the store
+        // belowTarget and sorting by availability read this column: unset (-1), they skip the device.
+        await().atMost(Duration.ofSeconds(30)).until(() -> explorer.ingesting()
+                && store.availability24h(List.of("host-a")).containsKey("host-a"));
     }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.edgemanifest.core.consul.ConsulEndpoint;
+import io.edgemanifest.core.node.NodeKind;
+import io.edgemanifest.core.node.NodeRecord;
+import io.edgemanifest.core.node.NodeRecords;
 import io.edgemanifest.explorer.Explorer;
 import io.edgemanifest.explorer.TestStores;
 import io.edgemanifest.explorer.store.Change;
@@ -26,6 +29,11 @@ import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,5 +142,61 @@ class IngestLeadershipIT {
         // belowTarget and sorting by availability read this column: unset (-1), they skip the device.
         await().atMost(Duration.ofSeconds(30)).until(() -> explorer.ingesting()
                 && store.availability24h(List.of("host-a")).containsKey("host-a"));
+    }
+
+    @Test
+    void aNewIngestDoesNotTakeAFrozenReplicaForLiveBeforeReplicateBeats(@TempDir Path dir) throws Exception {
+        String dc = "sg-frozen";
+        String id = "host-" + java.util.UUID.randomUUID();
+        Path file = dir.resolve("frozen");
+        Consul kv = Consul.builder().withUrl(consul.agent().httpUrl()).withPing(false).build();
+        ScheduledExecutorService beats = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger beat = new AtomicInteger();
+        Runnable beatOnce = () -> kv.keyValueClient().putValue("replicate/status/" + dc,
+                "{\"state\":\"ok\",\"beat\":\"b" + beat.incrementAndGet() + "\"}");
+        try {
+            beatOnce.run();
+            kv.keyValueClient().putValue("replica/" + dc + "/kv/" + NodeKind.HOST.keyOf(id),
+                    NodeRecords.toJson(NodeRecord.of(id, NodeKind.HOST, "1.0")));
+            kv.keyValueClient().putValue("replica/" + dc + "/services/" + id, "{\"service\":\"" + id + "\",\"id\":\"" + id
+                    + "\",\"datacenter\":\"" + dc + "\",\"tags\":[\"host\"],\"status\":\"passing\"}");
+            ScheduledFuture<?> beating = beats.scheduleWithFixedDelay(beatOnce, 0, 500, TimeUnit.MILLISECONDS);
+
+            // The first ingest sees the host online, then replicate dies: the replica freezes as it was.
+            Explorer first = silenceExplorer(file);
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> events(first, id).equals(List.of("ONLINE")));
+                beating.cancel(false);
+                await().atMost(Duration.ofSeconds(30)).until(() -> events(first, id).equals(List.of("ONLINE", "UNKNOWN")));
+            } finally {
+                first.close();
+            }
+
+            // A new ingest (a restart; an HA hand-over builds one the same way) finds the frozen
+            // replica, its last beat and a passing service: that is no sign of life.
+            Explorer second = silenceExplorer(file);
+            closeables.add(second);
+            await().atMost(Duration.ofSeconds(30)).until(second::ingesting);
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(events(second, id)).as("no ONLINE from a frozen replica").containsExactly("ONLINE", "UNKNOWN"));
+
+            // replicate beats again: now the replica is live, and the host is online.
+            beats.scheduleWithFixedDelay(beatOnce, 0, 500, TimeUnit.MILLISECONDS);
+            await().atMost(Duration.ofSeconds(30)).until(() -> events(second, id).equals(List.of("ONLINE", "UNKNOWN", "ONLINE")));
+        } finally {
+            beats.shutdownNow();
+            kv.destroy();
+        }
+    }
+
+    private static Explorer silenceExplorer(Path file) {
+        return new Explorer(ConsulEndpoint.parse(consul.agent().httpUrl(), null), TestStores.h2(file),
+                Map.of("host", 0.4, "gateway", 0.99, "stargate", 0.9999), Clock.systemUTC(), Duration.ofSeconds(45),
+                Duration.ofSeconds(2)).start("127.0.0.1", 0);
+    }
+
+    /** A device's event types, oldest first, as the Explorer's store has them. */
+    private static List<String> events(Explorer explorer, String id) {
+        return explorer.store().events(id, null, 20).reversed().stream().map(e -> e.type().name()).toList();
     }
 }

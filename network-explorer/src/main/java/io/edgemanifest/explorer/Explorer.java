@@ -114,17 +114,32 @@ public final class Explorer implements AutoCloseable {
         log.info("Network Explorer on http://{}:{}/ ({})", bind, api.port(), ha.enabled()
                 ? "high availability: ingests while it holds " + ha.lockKey() : "ingests alone");
         leadership = startLeadership(bind);
-        scheduler.scheduleWithFixedDelay(() -> {
-            if (leadership != null && !leadership.leading()) {
-                return; // a derived column: the ingesting Explorer keeps it for all
-            }
-            try {
-                store.refreshAvailability(java.time.Instant.now());
-            } catch (RuntimeException e) {
-                log.warn("availability refresh failed", e);
-            }
-        }, 0, 60, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::refreshAvailability, 0, 60, TimeUnit.SECONDS);
         return this;
+    }
+
+    private void refreshAvailability() {
+        if (leadership != null && !leadership.leading()) {
+            return; // a derived column: the ingesting Explorer keeps it for all
+        }
+        try {
+            store.refreshAvailability(java.time.Instant.now());
+        } catch (RuntimeException e) {
+            log.warn("availability refresh failed", e);
+        }
+    }
+
+    /**
+     * Refreshes availability now rather than on the next minute: the lease is claimed after start
+     * (the first scheduled refresh finds this Explorer not yet ingesting), and a new holder's
+     * column would otherwise wait a minute too.
+     */
+    private void refreshAvailabilitySoon() {
+        try {
+            scheduler.execute(this::refreshAvailability);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("closing: no availability refresh");
+        }
     }
 
     private io.edgemanifest.explorer.ha.IngestLeadership startLeadership(String bind) {
@@ -156,6 +171,7 @@ public final class Explorer implements AutoCloseable {
                         ReplicaIngest next = newIngest.get();
                         next.start(); // loads the store: everything the former holder committed
                         ingest = next;
+                        refreshAvailabilitySoon();
                     }
 
                     @Override

@@ -180,7 +180,15 @@ public final class IngestLeadership implements AutoCloseable {
             throw storeProblem;
         }
         if (!leading && lock.tryAcquire()) {
-            long claimed = epoch.claim(id);
+            long claimed;
+            try {
+                claimed = epoch.claim(id);
+            } catch (RuntimeException e) {
+                // Held without the store's lease, the lock would keep every standby out while nobody
+                // ingests (this Explorer cannot reach the store; another may): give it back, retry next round.
+                releaseQuietly();
+                throw e;
+            }
             // Between our acquire and our claim we may have frozen, lost the lock and let another
             // Explorer claim: then our claim fenced it out, and it must not be us who writes.
             if (lock.holds()) {

@@ -241,6 +241,12 @@ public final class ReplicaIngest implements AutoCloseable {
                 }
                 if (beat != null && !beat.equals(view.lastBeat)) {
                     // Compared for change, timed by our own clock: replicate's clock may be skewed.
+                    if (view.lastBeat == null) {
+                        view.awaitingBeat = true; // first sight: how old this beat is, we cannot tell
+                    } else if (view.awaitingBeat) {
+                        view.awaitingBeat = false;
+                        affectedDcs.add(dc); // replicate is alive: conclude what was held back
+                    }
                     view.lastBeat = beat;
                     view.lastBeatNanos = System.nanoTime();
                     if (view.stale) {

@@ -49,6 +49,13 @@ final class ReplicaView {
     boolean recordsRead;
     boolean servicesRead;
     boolean unreachable;
+    /**
+     * The beat seen since this ingest started has not changed yet: the replica may be frozen (every
+     * replicate dead) for longer than we have been looking, so it says nothing until replicate beats
+     * or its silence makes the datacenter unreachable. Without this, a new ingest (restart, HA
+     * hand-over) took a frozen replica for live: ONLINE for devices already UNKNOWN, then UNKNOWN again.
+     */
+    boolean awaitingBeat;
 
     ReplicaView(String datacenter) {
         this.datacenter = datacenter;
@@ -56,7 +63,7 @@ final class ReplicaView {
 
     /** Both halves read at least once: absence now means absence. */
     boolean ready() {
-        return recordsRead && servicesRead;
+        return recordsRead && servicesRead && !awaitingBeat;
     }
 
     /** Online here: a record and a passing service. */

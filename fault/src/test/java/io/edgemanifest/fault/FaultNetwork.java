@@ -43,8 +43,11 @@ final class FaultNetwork implements AutoCloseable {
     static final int HOSTS = 12;
     /** The hosts' TTL: short, so detection fits the suite's time budget; the product default is 15 s. */
     static final Duration TTL = Duration.ofSeconds(3);
-    /** How long a host waits on an unreachable agent before it moves to the next (host-agent --migrate-after, >= TTL). */
-    static final Duration MIGRATE_AFTER = Duration.ofSeconds(4);
+    /**
+     * How long a host waits on an unreachable agent before it moves to the next (host-agent
+     * --migrate-after): 2 × TTL, the ratio of the product's defaults (15 s TTL, 30 s).
+     */
+    static final Duration MIGRATE_AFTER = Duration.ofSeconds(6);
     private static final List<String> JVM = List.of("-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m");
 
     final Path dir;

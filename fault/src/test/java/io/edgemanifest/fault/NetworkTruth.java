@@ -174,8 +174,12 @@ final class NetworkTruth implements AutoCloseable {
 
         /** The fault is over (the member is back, the leader elected): recovery is timed from here. */
         void faultEnded() {
-            faultEnded = Instant.now();
-            log.info("scenario '{}': fault ended", name);
+            faultEndedAt(Instant.now());
+        }
+
+        void faultEndedAt(Instant at) {
+            faultEnded = at;
+            log.info("scenario '{}': fault ended at {}", name, at);
         }
 
         /** Waits until the network is whole again and returns the seconds since the fault ended. */

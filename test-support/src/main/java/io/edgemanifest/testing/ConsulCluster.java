@@ -348,13 +348,19 @@ public final class ConsulCluster implements AutoCloseable {
         start(member);
     }
 
-    /** Kills every server, wipes their data and starts them again: a datacenter whose servers lost all state. */
-    public void restartServersEmpty() {
+    /**
+     * Kills every server, wipes their data and starts them again: a datacenter whose servers lost
+     * all state. Returns when a leader was first seen again (the datacenter answers from then on,
+     * empty), after waiting until every running member is back in it.
+     */
+    public Instant restartServersEmpty() {
         servers.forEach(this::kill);
         servers.forEach(this::wipe);
         servers.forEach(this::launch);
+        Instant leader = awaitLeader(READY_TIMEOUT, null) != null ? Instant.now() : null;
         servers.forEach(this::awaitReady);
         clients.stream().filter(Member::isRunning).forEach(this::awaitReady);
+        return leader;
     }
 
     /** Kills every member, wipes all data and starts the whole datacenter again. */

@@ -186,9 +186,15 @@ final class NetworkTruth implements AutoCloseable {
         double awaitWhole(Collection<String> live, Duration timeout) {
             Instant deadline = Instant.now().plus(timeout);
             List<String> last = List.of();
+            Instant nextReport = Instant.now().plusSeconds(5);
             while (Instant.now().isBefore(deadline)) {
                 Sample s = sample();
                 last = missing(s, live);
+                if (!last.isEmpty() && s.at().isAfter(nextReport)) {
+                    // What keeps the network from being whole, for whoever reads a slow recovery.
+                    log.info("scenario '{}': not whole yet: {} missing, e.g. {}", name, last.size(), last.subList(0, Math.min(4, last.size())));
+                    nextReport = s.at().plusSeconds(5);
+                }
                 if (last.isEmpty()) {
                     double seconds = Duration.between(faultEnded == null ? started : faultEnded, s.at()).toMillis() / 1000.0;
                     log.info("scenario '{}': whole again {} s after the fault ended", name, seconds);

@@ -27,6 +27,15 @@ public interface Scope {
     default void checkAccess() {
     }
 
+    /**
+     * Of these source nodes, those alive (their {@code serfHealth} passing) with no service of their
+     * own in the catalog: after the source's servers lost their state, such a node's agent has not
+     * re-synced yet, and the services it carried are not gone. Scopes without nodes: none.
+     */
+    default java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
+        return java.util.Set.of();
+    }
+
     /** Whether an entry found under {@link #destinationPrefix()} belongs to this scope (several may share one). */
     default boolean owns(String key, Entry entry) {
         return key.startsWith(destinationPrefix());

@@ -52,14 +52,36 @@ final class Scopes {
         }
     }
 
+    /**
+     * Nodes alive with no service of their own in the catalog ({@code /v1/health/node/<node>}: a
+     * passing serfHealth and no service check). A node absent from the catalog or whose serfHealth
+     * is critical is not awaiting anything: its services are gone.
+     */
+    static java.util.Set<String> awaitingResync(Consul source, Optional<String> viaDc, java.util.Collection<String> nodes) {
+        java.util.Set<String> waiting = new java.util.HashSet<>();
+        for (String node : nodes) {
+            List<HealthCheck> checks = source.healthClient().getNodeChecks(node,
+                    options(BigInteger.ZERO, Duration.ZERO, false, viaDc)).getResponse();
+            if (checks == null) {
+                continue;
+            }
+            boolean alive = checks.stream().anyMatch(c -> "serfHealth".equals(c.getCheckId()) && "passing".equals(c.getStatus()));
+            boolean hasServices = checks.stream().anyMatch(c -> !c.getServiceId().orElse("").isEmpty());
+            if (alive && !hasServices) {
+                waiting.add(node);
+            }
+        }
+        return waiting;
+    }
+
     static QueryOptions options(BigInteger index, Duration wait, boolean consistent, Optional<String> viaDc) {
         ImmutableQueryOptions.Builder builder = index.signum() > 0
                 ? QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), index)
                 : ImmutableQueryOptions.builder();
         viaDc.ifPresent(builder::datacenter);
-        if (consistent) {
-            builder.consistencyMode(ConsistencyMode.CONSISTENT);
-        }
+        // Not consistent means ?stale: any server answers, with or without a leader, so an election
+        // is not an outage; how stale an answer is shows in X-Consul-LastContact (checked by the caller).
+        builder.consistencyMode(consistent ? ConsistencyMode.CONSISTENT : ConsistencyMode.STALE);
         return builder.build();
     }
 
@@ -96,7 +118,7 @@ final class Scopes {
                 entries.put("replica/" + datacenter + "/kv/" + key,
                         new Entry(value.getValue().orElse(""), value.getFlags()));
             }
-            return new Snapshot(entries, indexOf(response));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
     }
 
@@ -138,12 +160,17 @@ final class Scopes {
                     health -> aggregate(health.getChecks()));
             Map<String, Entry> entries = new LinkedHashMap<>();
             best.forEach((id, health) -> entries.put(destinationPrefix() + id, new Entry(encode(health), 0)));
-            return new Snapshot(entries, indexOf(response));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
 
         @Override
         public boolean owns(String key, Entry entry) {
             return key.startsWith(destinationPrefix()) && docField(entry, "service").filter(service::equals).isPresent();
+        }
+
+        @Override
+        public java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
+            return Scopes.awaitingResync(source, viaDc, nodes);
         }
 
         private String encode(ServiceHealth health) {
@@ -231,10 +258,22 @@ final class Scopes {
                     d.put("datacenter", datacenter);
                     d.put("node", check.getNode());
                     d.put("tags", check.getServiceTags());
-                    d.put("status", nodeHealth.getOrDefault(check.getNode(), "passing"));
+                    d.put("status", "passing"); // the instance's own checks; its node's health is folded in below
                     return d;
                 });
                 doc.put("status", worse((String) doc.get("status"), check.getStatus()));
+            }
+            // A host does not run on its agent's machine: the agent's death (serfHealth critical)
+            // leaves the host's own check as it was, neither passing nor failed — nobody checks it any
+            // more. Unless its own check already failed, it is AGENT_DOWN (the Explorer's UNKNOWN,
+            // OFFLINE if it does not turn up passing on another agent in time), never critical.
+            for (Map<String, Object> doc : instances.values()) {
+                String node = nodeHealth.getOrDefault((String) doc.get("node"), "passing");
+                if (rank(node) >= rank("critical") && rank((String) doc.get("status")) < rank("critical")) {
+                    doc.put("status", AGENT_DOWN);
+                } else {
+                    doc.put("status", worse((String) doc.get("status"), node));
+                }
             }
             // The same ID on two agents (a host that fell back to another agent leaves its old
             // instance behind until Consul reaps it): the best instance speaks for the host.
@@ -242,12 +281,17 @@ final class Scopes {
                     doc -> (String) doc.get("status"));
             Map<String, Entry> entries = new LinkedHashMap<>();
             best.forEach((id, doc) -> entries.put(destinationPrefix() + id, new Entry(encodeDoc(doc, id), 0)));
-            return new Snapshot(entries, indexOf(response));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
 
         @Override
         public boolean owns(String key, Entry entry) {
             return key.startsWith(destinationPrefix()) && docField(entry, "kind").filter(TAG::equals).isPresent();
+        }
+
+        @Override
+        public java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
+            return Scopes.awaitingResync(source, viaDc, nodes);
         }
 
     }
@@ -266,9 +310,16 @@ final class Scopes {
         return best;
     }
 
-    private static final String[] STATUSES = {"passing", "warning", "critical"};
+    /**
+     * The status of a host instance whose own check has not failed but whose agent's node is
+     * critical: unknown, ranked between warning and critical, so a passing instance of the same host
+     * on another agent speaks for it.
+     */
+    static final String AGENT_DOWN = "agent-down";
 
-    /** Consul's rule, the worst check wins: passing < warning < critical (maintenance, or anything else, counts as critical). */
+    private static final String[] STATUSES = {"passing", "warning", AGENT_DOWN, "critical"};
+
+    /** Consul's rule, the worst check wins: passing < warning < agent-down < critical (maintenance, or anything else, counts as critical). */
     static String worse(String a, String b) {
         return STATUSES[Math.max(rank(a), rank(b))];
     }
@@ -277,8 +328,14 @@ final class Scopes {
         return switch (status == null ? "critical" : status) {
             case "passing" -> 0;
             case "warning" -> 1;
-            default -> 2;
+            case AGENT_DOWN -> 2;
+            default -> 3;
         };
+    }
+
+    /** The source node of a service document we wrote; empty for a KV entry or anything else. */
+    static Optional<String> docNode(Entry entry) {
+        return entry == null ? Optional.empty() : docField(entry, "node");
     }
 
     /** A field of a document this scope wrote at the destination; empty for anything else (not ours: left alone). */

@@ -47,7 +47,7 @@ final class SourceReplicator implements AutoCloseable {
                 metrics.fenced(dc);
                 throw e;
             }
-        });
+        }, settings.unreachableAfter());
         for (Scope scope : all) {
             scopes.add(new ScopeReplicator(dc, scope, destination, writer, fence, status, settings, metrics));
         }

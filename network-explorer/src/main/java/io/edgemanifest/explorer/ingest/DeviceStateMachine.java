@@ -40,6 +40,15 @@ final class DeviceStateMachine {
      */
     static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now,
                                  java.time.Duration recordGrace) {
+        return next(id, known, views, now, recordGrace, ReplicaIngest.DEFAULT_AGENT_DOWN_GRACE);
+    }
+
+    /**
+     * @param agentDownGrace how long a device whose agent died ({@code agent-down} in the replica) is
+     *                       UNKNOWN before it is OFFLINE: it is not seen failing, only no longer seen
+     */
+    static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now,
+                                 java.time.Duration recordGrace, java.time.Duration agentDownGrace) {
         ReplicaView onlineIn = null;
         for (ReplicaView view : views) {
             if (view.ready() && !view.unreachable && view.online(id)) {
@@ -82,6 +91,16 @@ final class DeviceStateMachine {
         }
         if (home == null || !home.ready()) {
             return Optional.empty(); // not read yet since start: no verdict
+        }
+        if (home.agentDown(id)) {
+            Instant since = home.agentDownSince.getOrDefault(id, now);
+            if (now.isBefore(since.plus(agentDownGrace))) {
+                return known.status() == DeviceStatus.UNKNOWN ? Optional.empty()
+                        : Optional.of(new Change(withStatus(known, DeviceStatus.UNKNOWN, now), EventType.UNKNOWN, now,
+                                "its Consul agent is down"));
+            }
+            return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now,
+                    "its Consul agent down for " + agentDownGrace.toSeconds() + " s and not seen elsewhere"));
         }
         if (known.status() == DeviceStatus.ONLINE && home.recordMissing(id)) {
             Instant since = home.recordMissingSince.getOrDefault(id, now);

@@ -85,6 +85,24 @@ public final class ReplicaIngest implements AutoCloseable {
     public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
                          io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace,
                          Duration replicateSilence) {
+        this(endpoint, store, clock, metrics, recordGrace, replicateSilence, DEFAULT_AGENT_DOWN_GRACE);
+    }
+
+    /** A host whose agent died moves to another agent within --migrate-after (30 s by default). */
+    public static final Duration DEFAULT_AGENT_DOWN_GRACE = Duration.ofSeconds(60);
+    private final Duration agentDownGrace;
+
+    /**
+     * @param agentDownGrace how long a host replicated as {@code agent-down} (its Consul agent died,
+     *                       its own check unknown) is UNKNOWN before it is OFFLINE
+     */
+    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
+                         io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace,
+                         Duration replicateSilence, Duration agentDownGrace) {
+        if (agentDownGrace.isNegative() || agentDownGrace.isZero()) {
+            throw new IllegalArgumentException("invalid agent-down grace " + agentDownGrace);
+        }
+        this.agentDownGrace = agentDownGrace;
         if (recordGrace.isNegative()) {
             throw new IllegalArgumentException("invalid record grace " + recordGrace);
         }
@@ -155,6 +173,9 @@ public final class ReplicaIngest implements AutoCloseable {
                     if (!running) {
                         return;
                     }
+                    // The Consul that failed may come back empty (restarted without its data): an old
+                    // index would make the next query wait for the whole WAIT instead of answering at once.
+                    index = BigInteger.ZERO;
                     if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
                         // Not an outage: the token lost its read on the replica. Say it once, keep retrying.
                         if (!refused) {
@@ -341,7 +362,7 @@ public final class ReplicaIngest implements AutoCloseable {
             List<Change> changes = new ArrayList<>();
             var now = clock.instant();
             for (String id : pending) {
-                DeviceStateMachine.next(id, known.get(id), views.values(), now, recordGrace).ifPresent(change -> {
+                DeviceStateMachine.next(id, known.get(id), views.values(), now, recordGrace, agentDownGrace).ifPresent(change -> {
                     changes.add(change);
                     if (change.device().parseError() != null) {
                         log.warn("ingest: record of {} in {} is malformed: {}", id, change.device().datacenter(),
@@ -399,6 +420,13 @@ public final class ReplicaIngest implements AutoCloseable {
                         Device device = known.get(id);
                         if (!now.isBefore(since.plus(recordGrace)) && device != null
                                 && device.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
+                            due.add(id);
+                        }
+                    });
+                    view.agentDownSince.forEach((id, since) -> {
+                        Device device = known.get(id);
+                        if (!now.isBefore(since.plus(agentDownGrace)) && device != null
+                                && device.status() != io.edgemanifest.explorer.store.DeviceStatus.OFFLINE) {
                             due.add(id);
                         }
                     });

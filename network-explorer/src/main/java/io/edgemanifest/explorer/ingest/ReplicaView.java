@@ -26,6 +26,13 @@ final class ReplicaView {
      * period while the host rewrites it, not OFFLINE.
      */
     final Map<String, Instant> recordMissingSince = new HashMap<>();
+    /**
+     * Devices replicated as {@link #AGENT_DOWN} (their Consul agent died; the device itself may be
+     * fine and moving to another agent), since when: UNKNOWN for a grace period, then OFFLINE.
+     */
+    final Map<String, Instant> agentDownSince = new HashMap<>();
+    static final String AGENT_DOWN = "agent-down";
+
     /** replicate's status says it cannot reach this datacenter. */
     boolean reportedUnreachable;
     /** replicate's liveness beat for this datacenter stopped: no instance may be replicating it. */
@@ -51,6 +58,11 @@ final class ReplicaView {
         return records.containsKey(id) && "passing".equals(serviceStatus.get(id));
     }
 
+    /** Its instance here is on a Consul agent that died: its own state is unknown. */
+    boolean agentDown(String id) {
+        return AGENT_DOWN.equals(serviceStatus.get(id));
+    }
+
     /** Its service passes here but its record is gone. */
     boolean recordMissing(String id) {
         return !records.containsKey(id) && "passing".equals(serviceStatus.get(id));
@@ -61,6 +73,8 @@ final class ReplicaView {
         recordMissingSince.keySet().removeIf(id -> !recordMissing(id));
         serviceStatus.keySet().stream().filter(this::recordMissing)
                 .forEach(id -> recordMissingSince.putIfAbsent(id, now));
+        agentDownSince.keySet().removeIf(id -> !agentDown(id));
+        serviceStatus.keySet().stream().filter(this::agentDown).forEach(id -> agentDownSince.putIfAbsent(id, now));
     }
 
     Optional<RecordEntry> record(String id) {

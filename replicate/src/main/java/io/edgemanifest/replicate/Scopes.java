@@ -53,16 +53,19 @@ final class Scopes {
     }
 
     /**
-     * Nodes alive with no service of their own in the catalog ({@code /v1/health/node/<node>}: a
-     * passing serfHealth and no service check). A node absent from the catalog or whose serfHealth
-     * is critical is not awaiting anything: its services are gone.
+     * Nodes that may still re-sync services ({@code /v1/health/node/<node>}): alive (serfHealth
+     * passing) with no service check yet, or not in the catalog at all — right after a reset the
+     * new leader lists a client agent only once it has rejoined the servers (up to ~10 s measured),
+     * so absence then says nothing. A node whose serfHealth is critical is not awaiting anything:
+     * its agent is down and its services are gone. Asked only within {@code --resync-hold} of a reset.
      */
     static java.util.Set<String> awaitingResync(Consul source, Optional<String> viaDc, java.util.Collection<String> nodes) {
         java.util.Set<String> waiting = new java.util.HashSet<>();
         for (String node : nodes) {
             List<HealthCheck> checks = source.healthClient().getNodeChecks(node,
                     options(BigInteger.ZERO, Duration.ZERO, false, viaDc)).getResponse();
-            if (checks == null) {
+            if (checks == null || checks.isEmpty()) {
+                waiting.add(node); // not (yet) in the catalog
                 continue;
             }
             boolean alive = checks.stream().anyMatch(c -> "serfHealth".equals(c.getCheckId()) && "passing".equals(c.getStatus()));

@@ -59,6 +59,7 @@ final class SourceReplicator implements AutoCloseable {
     }
 
     SourceReplicator start() {
+        status.announce();
         for (ScopeReplicator scope : scopes) {
             threads.add(Thread.ofVirtual().name("replicate-" + source.datacenter()).start(scope));
         }

@@ -141,6 +141,15 @@ final class SourceStatus {
         }
     }
 
+    /**
+     * Writes the status as it is ({@code syncing} at first) before any scope writes to the replica:
+     * a replica rebuilt from scratch (the destination lost its data) is never read as the whole
+     * truth under a missing or stale status.
+     */
+    synchronized void announce() {
+        write();
+    }
+
     /** Rewrites the status with a fresh beat if the last write is older than {@link #BEAT}. */
     synchronized void beat() {
         if (!Instant.now().isBefore(lastBeat.plus(BEAT))) {

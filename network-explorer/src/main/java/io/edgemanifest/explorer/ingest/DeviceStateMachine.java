@@ -92,6 +92,9 @@ final class DeviceStateMachine {
         if (home == null || !home.ready()) {
             return Optional.empty(); // not read yet since start: no verdict
         }
+        if (home.syncing) {
+            return Optional.empty(); // replicate has not finished reading it (again): absence proves nothing yet
+        }
         if (home.agentDown(id)) {
             Instant since = home.agentDownSince.getOrDefault(id, now);
             if (now.isBefore(since.plus(agentDownGrace))) {
@@ -102,7 +105,7 @@ final class DeviceStateMachine {
             return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now,
                     "its Consul agent down for " + agentDownGrace.toSeconds() + " s and not seen elsewhere"));
         }
-        if (known.status() == DeviceStatus.ONLINE && home.recordMissing(id)) {
+        if (home.recordMissing(id)) { // ONLINE or UNKNOWN (e.g. back from agent-down, its record being rewritten)
             Instant since = home.recordMissingSince.getOrDefault(id, now);
             if (now.isBefore(since.plus(recordGrace))) {
                 return Optional.empty(); // its check passes: record missing, not OFFLINE (yet)

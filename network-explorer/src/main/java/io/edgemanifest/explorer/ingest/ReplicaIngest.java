@@ -176,6 +176,9 @@ public final class ReplicaIngest implements AutoCloseable {
                     // The Consul that failed may come back empty (restarted without its data): an old
                     // index would make the next query wait for the whole WAIT instead of answering at once.
                     index = BigInteger.ZERO;
+                    // ... and what the other watches read next may be that empty Consul: no verdicts until
+                    // replicate's status has been read again from it.
+                    untilStatusReadAgain();
                     if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
                         // Not an outage: the token lost its read on the replica. Say it once, keep retrying.
                         if (!refused) {
@@ -197,9 +200,29 @@ public final class ReplicaIngest implements AutoCloseable {
         }));
     }
 
+    /** The Explorer's Consul failed: every datacenter is syncing until the status watch answers again. */
+    private void untilStatusReadAgain() {
+        synchronized (lock) {
+            views.values().forEach(view -> view.syncing = true);
+        }
+    }
+
     private void onStatus(List<Value> values) {
         Set<String> affectedDcs = new HashSet<>();
         synchronized (lock) {
+            Set<String> present = new HashSet<>();
+            for (Value value : values) {
+                present.add(value.getKey().substring("replicate/status/".length()));
+            }
+            for (ReplicaView view : views.values()) {
+                if (!present.contains(view.datacenter) && !view.syncing) {
+                    // Its status vanished (the Explorer's Consul lost its data): replicate is rebuilding
+                    // the replica there, and a half-rebuilt replica is not the truth.
+                    view.syncing = true;
+                    log.info("ingest: replicate's status for {} vanished: nothing there goes offline until it is ok",
+                            view.datacenter);
+                }
+            }
             for (Value value : values) {
                 String dc = value.getKey().substring("replicate/status/".length());
                 if (dc.isEmpty() || dc.contains("/")) {
@@ -216,6 +239,14 @@ public final class ReplicaIngest implements AutoCloseable {
                 });
                 ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
                 view.reportedUnreachable = reported;
+                String state = value.getValueAsString().map(ReplicaIngest::stateOf).orElse("");
+                boolean syncing = !reported && !"ok".equals(state);
+                if (view.syncing != syncing) {
+                    view.syncing = syncing;
+                    affectedDcs.add(dc); // ok again: conclude what was held back
+                    log.info("ingest: replicate reports {} for {}{}", state.isEmpty() ? "no state" : state, dc,
+                            syncing ? ": nothing there goes offline until it is ok" : "");
+                }
                 if (beat != null && !beat.equals(view.lastBeat)) {
                     // Compared for change, timed by our own clock: replicate's clock may be skewed.
                     view.lastBeat = beat;
@@ -419,7 +450,7 @@ public final class ReplicaIngest implements AutoCloseable {
                     view.recordMissingSince.forEach((id, since) -> {
                         Device device = known.get(id);
                         if (!now.isBefore(since.plus(recordGrace)) && device != null
-                                && device.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
+                                && device.status() != io.edgemanifest.explorer.store.DeviceStatus.OFFLINE) {
                             due.add(id);
                         }
                     });

@@ -33,6 +33,14 @@ final class ReplicaView {
     final Map<String, Instant> agentDownSince = new HashMap<>();
     static final String AGENT_DOWN = "agent-down";
 
+    /**
+     * replicate's status is neither {@code ok} nor {@code unreachable} ({@code syncing}: a first read
+     * not complete, or deletions held back after the source's state was reset), or it vanished, or
+     * the Explorer's Consul failed and has not answered for the status since: absence proves nothing
+     * there, so nothing goes OFFLINE until replicate says {@code ok}.
+     */
+    boolean syncing;
+
     /** replicate's status says it cannot reach this datacenter. */
     boolean reportedUnreachable;
     /** replicate's liveness beat for this datacenter stopped: no instance may be replicating it. */

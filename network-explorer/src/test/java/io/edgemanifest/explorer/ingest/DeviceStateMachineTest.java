@@ -64,6 +64,35 @@ class DeviceStateMachineTest {
     }
 
     @Test
+    void aHostWhoseAgentDiedIsUnknownForTheGraceThenOffline() {
+        ReplicaView home = withHost("sg-a", "{}", "agent-down");
+        home.trackMissingRecords(T1);
+        Device online = known("sg-a", DeviceStatus.ONLINE, "{}");
+        java.time.Duration grace = java.time.Duration.ofSeconds(60);
+
+        Change unknown = DeviceStateMachine.next(ID, online, List.of(home), T1.plusSeconds(5), java.time.Duration.ZERO, grace)
+                .orElseThrow();
+        assertThat(unknown.event()).isEqualTo(EventType.UNKNOWN);
+        assertThat(unknown.detail()).contains("agent");
+        Device wasUnknown = known("sg-a", DeviceStatus.UNKNOWN, "{}");
+        assertThat(DeviceStateMachine.next(ID, wasUnknown, List.of(home), T1.plusSeconds(59), java.time.Duration.ZERO, grace))
+                .isEmpty();
+
+        Change offline = DeviceStateMachine.next(ID, wasUnknown, List.of(home), T1.plusSeconds(60), java.time.Duration.ZERO, grace)
+                .orElseThrow();
+        assertThat(offline.event()).isEqualTo(EventType.OFFLINE);
+    }
+
+    @Test
+    void aHostWhoseAgentDiedIsOnlineAgainOncePassingOnAnotherAgent() {
+        ReplicaView home = withHost("sg-a", "{}", "passing"); // replicate's best instance: the passing one
+        home.trackMissingRecords(T1);
+        assertThat(home.agentDownSince).isEmpty();
+        Change back = next(known("sg-a", DeviceStatus.UNKNOWN, "{}"), home).orElseThrow();
+        assertThat(back.event()).isEqualTo(EventType.ONLINE);
+    }
+
+    @Test
     void aMissingRecordWhoseCheckFailsIsOfflineAtOnce() {
         ReplicaView home = view("sg-a");
         home.serviceStatus.put(ID, "critical");

@@ -185,12 +185,16 @@ final class ScopeReplicator implements Runnable {
     private Reconciled reconcile(Snapshot snapshot) {
         List<String> deletes = deletes(snapshot);
         String held = null;
+        boolean afterReset = resetAt != null && Instant.now().isBefore(resetAt.plus(settings.resyncHold()));
         if (!deletes.isEmpty() && guardTrips(snapshot, deletes.size())) {
+            // Right after a reset the wait buys nothing: every deletion of a service whose node may
+            // still re-sync is held below anyway, and waiting would only delay the truly dead.
+            Duration delay = afterReset ? Duration.ZERO : settings.confirmDelay();
             log.warn("{} {}: answer would delete {} of {} entries: confirming with a consistent read in {} ms",
-                    datacenter, scope.name(), deletes.size(), applied.size(), settings.confirmDelay().toMillis());
+                    datacenter, scope.name(), deletes.size(), applied.size(), delay.toMillis());
             metrics.guardTripped();
             scope.checkAccess(); // a filtered answer looks empty: a 403 here keeps the replica whole
-            pause(settings.confirmDelay());
+            pause(delay);
             if (!running) {
                 return new Reconciled(false, null);
             }
@@ -220,7 +224,7 @@ final class ScopeReplicator implements Runnable {
                 deletes = List.of();
             }
         }
-        if (!deletes.isEmpty() && resetAt != null && Instant.now().isBefore(resetAt.plus(settings.resyncHold()))) {
+        if (!deletes.isEmpty() && afterReset) {
             List<String> kept = awaitingResync(deletes);
             if (!kept.isEmpty()) {
                 deletes = new ArrayList<>(deletes);

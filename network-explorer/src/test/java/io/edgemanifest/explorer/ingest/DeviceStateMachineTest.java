@@ -93,6 +93,26 @@ class DeviceStateMachineTest {
     }
 
     @Test
+    void anUnknownDeviceWhoseRecordIsBeingRewrittenIsNotOfflineDuringTheGrace() {
+        // Back from agent-down on another agent: its new instance passes a moment before its record is back.
+        ReplicaView home = view("sg-a");
+        home.serviceStatus.put(ID, "passing");
+        home.trackMissingRecords(T1);
+        Device unknown = known("sg-a", DeviceStatus.UNKNOWN, "{}");
+        assertThat(DeviceStateMachine.next(ID, unknown, List.of(home), T1.plusSeconds(1), java.time.Duration.ofSeconds(45)))
+                .isEmpty();
+    }
+
+    @Test
+    void nothingGoesOfflineInADatacenterReplicateReportsSyncing() {
+        ReplicaView home = view("sg-a"); // the replica being rebuilt: nothing there yet
+        home.syncing = true;
+        assertThat(next(known("sg-a", DeviceStatus.ONLINE, "{}"), home)).isEmpty();
+        home.syncing = false;
+        assertThat(next(known("sg-a", DeviceStatus.ONLINE, "{}"), home).orElseThrow().event()).isEqualTo(EventType.OFFLINE);
+    }
+
+    @Test
     void aMissingRecordWhoseCheckFailsIsOfflineAtOnce() {
         ReplicaView home = view("sg-a");
         home.serviceStatus.put(ID, "critical");

@@ -63,8 +63,8 @@ final class ScopeReplicator implements Runnable {
     /** How often a scope re-reads its source while it holds deletions back. */
     private static final Duration HOLD_POLL = Duration.ofSeconds(1);
 
-    /** When this scope last saw its source's index go backwards (its state was reset); null: never. */
-    private Instant resetAt;
+    /** Whether the last reconcile held deletions back (its log lines are not repeated each second). */
+    private boolean holding;
 
     @Override
     public void run() {
@@ -92,14 +92,19 @@ final class ScopeReplicator implements Runnable {
                     log.info("{} {}: index went back from {} to {}: full resync", datacenter, scope.name(), index,
                             snapshot.index());
                     index = BigInteger.ZERO;
-                    resetAt = Instant.now();
+                    status.suspect();
                     metrics.indexReset();
                     continue;
                 }
                 if (!running) {
                     break;
                 }
-                failingSince = null;
+                if (failingSince != null) {
+                    // Back after failing: an election, or servers that came back empty — which the
+                    // index shows only if it went backwards, not if the new one already passed ours.
+                    status.suspect();
+                    failingSince = null;
+                }
                 if (index.signum() > 0 && snapshot.index().equals(index)) {
                     status.synced(scope.name(), index, applied.size(), 0, false); // wait ran out, nothing new
                     continue;
@@ -185,13 +190,18 @@ final class ScopeReplicator implements Runnable {
     private Reconciled reconcile(Snapshot snapshot) {
         List<String> deletes = deletes(snapshot);
         String held = null;
-        boolean afterReset = resetAt != null && Instant.now().isBefore(resetAt.plus(settings.resyncHold()));
+        boolean afterReset = status.suspectWithin(settings.resyncHold());
         if (!deletes.isEmpty() && guardTrips(snapshot, deletes.size())) {
             // Right after a reset the wait buys nothing: every deletion of a service whose node may
             // still re-sync is held below anyway, and waiting would only delay the truly dead.
             Duration delay = afterReset ? Duration.ZERO : settings.confirmDelay();
-            log.warn("{} {}: answer would delete {} of {} entries: confirming with a consistent read in {} ms",
-                    datacenter, scope.name(), deletes.size(), applied.size(), delay.toMillis());
+            if (holding) { // re-read each second while holding: said once when the hold began
+                log.debug("{} {}: answer would delete {} of {} entries: confirming with a consistent read in {} ms",
+                        datacenter, scope.name(), deletes.size(), applied.size(), delay.toMillis());
+            } else {
+                log.warn("{} {}: answer would delete {} of {} entries: confirming with a consistent read in {} ms",
+                        datacenter, scope.name(), deletes.size(), applied.size(), delay.toMillis());
+            }
             metrics.guardTripped();
             scope.checkAccess(); // a filtered answer looks empty: a 403 here keeps the replica whole
             pause(delay);
@@ -217,7 +227,11 @@ final class ScopeReplicator implements Runnable {
             }
             if (confirm != null) {
                 List<String> confirmed = deletes(confirm);
-                log.warn("{} {}: consistent read confirms {} deletes", datacenter, scope.name(), confirmed.size());
+                if (holding) {
+                    log.debug("{} {}: consistent read confirms {} deletes", datacenter, scope.name(), confirmed.size());
+                } else {
+                    log.warn("{} {}: consistent read confirms {} deletes", datacenter, scope.name(), confirmed.size());
+                }
                 snapshot = new Snapshot(confirm.entries(), snapshot.index());
                 deletes = confirmed;
             } else {
@@ -230,16 +244,31 @@ final class ScopeReplicator implements Runnable {
                 deletes = new ArrayList<>(deletes);
                 deletes.removeAll(kept);
                 held = "source state reset: " + kept.size() + " services wait for their agents to re-sync";
-                log.info("{} {}: {} (held at most {} s after the reset)", datacenter, scope.name(), held,
-                        settings.resyncHold().toSeconds());
+                if (!holding) {
+                    log.info("{} {}: {} (held at most {} s after the reset)", datacenter, scope.name(), held,
+                            settings.resyncHold().toSeconds());
+                }
             }
         }
         Map<String, Entry> puts = new LinkedHashMap<>();
-        snapshot.entries().forEach((key, entry) -> {
+        int unprobed = 0;
+        for (Map.Entry<String, Entry> e : snapshot.entries().entrySet()) {
+            String key = e.getKey();
+            Entry entry = e.getValue();
+            if (afterReset && Scopes.unprobed(entry) && applied.containsKey(key)) {
+                // Registered again after the reset, its check not probed yet (critical, no output):
+                // not a failure. Keep what we had until Consul has probed it.
+                unprobed++;
+                continue;
+            }
             if (!entry.equals(applied.get(key)) || this.held.contains(key)) {
                 puts.put(key, entry);
             }
-        });
+        }
+        if (unprobed > 0 && held == null) {
+            held = "source state reset: " + unprobed + " services registered again, their checks not probed yet";
+        }
+        holding = held != null;
         if (puts.isEmpty() && deletes.isEmpty()) {
             return new Reconciled(false, held);
         }

@@ -186,7 +186,14 @@ final class Scopes {
             doc.put("port", health.getService().getPort());
             doc.put("tags", health.getService().getTags());
             doc.put("meta", health.getService().getMeta());
-            doc.put("status", aggregate(health.getChecks()));
+            String status = aggregate(health.getChecks());
+            doc.put("status", status);
+            if ("critical".equals(status) && health.getChecks().stream().filter(c -> rank(c.getStatus()) >= rank("critical"))
+                    .allMatch(c -> c.getOutput().orElse("").isBlank())) {
+                // Critical only because Consul has not probed its check since it was registered (a gRPC
+                // check is born critical): after a reset that is a node registering again, not failing.
+                doc.put("unprobed", true);
+            }
             return encodeDoc(doc, health.getService().getId());
         }
 
@@ -334,6 +341,11 @@ final class Scopes {
             case AGENT_DOWN -> 2;
             default -> 3;
         };
+    }
+
+    /** Whether a service document says its check has not been probed since it was registered. */
+    static boolean unprobed(Entry entry) {
+        return entry != null && docField(entry, "unprobed").filter("true"::equals).isPresent();
     }
 
     /** The source node of a service document we wrote; empty for a KV entry or anything else. */

@@ -39,6 +39,13 @@ final class SourceStatus {
      * ({@code --unreachable-after}): a leader election or one server restarting is not an outage.
      */
     private final java.time.Duration grace;
+    /**
+     * When a scope of this source last saw its state reset (index backwards) or answered again after
+     * failing: shared by the scopes, because one scope's blocking index may well not go backwards
+     * (a new cluster's index can pass an old one) while the source did lose its state.
+     */
+    private volatile Instant suspectSince;
+
     /** Scopes holding deletions back (why): while any does, the source is {@code syncing}, not {@code ok}. */
     private final Map<String, String> holding = new ConcurrentHashMap<>();
 
@@ -85,10 +92,12 @@ final class SourceStatus {
 
     synchronized void unreachable(String scope, Throwable cause) {
         Instant since = failingSince.computeIfAbsent(scope, k -> Instant.now());
-        if (!"unreachable".equals(state) && !Instant.now().isBefore(since.plus(grace))) {
+        // A 403 is no election: it lasts until an operator fixes the token, so it is said at once.
+        boolean denied = ConsulErrors.isPermissionDenied(cause);
+        if (!"unreachable".equals(state) && (denied || !Instant.now().isBefore(since.plus(grace)))) {
             // A 403 is not an outage but it is no answer either: the replica is kept as it was,
             // and the status says why, so an operator sees a token problem, not a dead datacenter.
-            reason = ConsulErrors.isPermissionDenied(cause)
+            reason = denied
                     ? "permission denied: replicate's token lacks a right at this source (" + Errors.rootMessage(cause) + ")"
                     : Errors.rootMessage(cause);
             log.warn("source {} unreachable ({}): keeping its replica, retrying", datacenter, reason);
@@ -113,6 +122,17 @@ final class SourceStatus {
         } else if (why == null && before != null) {
             log.info("source {} {}: nothing held back any more", datacenter, scope);
         }
+    }
+
+    /** The source may have lost its state (reset) or just came back: see {@link #suspectWithin}. */
+    void suspect() {
+        suspectSince = Instant.now();
+    }
+
+    /** Whether the source was reset or came back within {@code window}: deletions are then checked against re-syncs. */
+    boolean suspectWithin(java.time.Duration window) {
+        Instant since = suspectSince;
+        return since != null && Instant.now().isBefore(since.plus(window));
     }
 
     /** A scope answered; {@code changed} tells whether anything was applied. */

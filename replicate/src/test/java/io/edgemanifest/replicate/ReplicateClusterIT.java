@@ -164,7 +164,9 @@ class ReplicateClusterIT {
         Watch watch = new Watch();
         try (watch) {
             cluster.restartServersEmpty();
-            // The agents re-sync by themselves (anti-entropy); their hosts must stay in the replica meanwhile.
+            // A host notices its lost session and registers again (a plain anti-entropy full sync may
+            // take minutes); its agent then syncs it. Until then it must stay in the replica.
+            HOSTS.forEach(ReplicateClusterIT::registerHost);
             await().atMost(Duration.ofSeconds(90)).until(() ->
                     cluster.client(2).get("/v1/catalog/service/" + HOSTS.getFirst()).filter(s -> s.contains(HOSTS.getFirst())).isPresent()
                             && "ok".equals(sourceState()));

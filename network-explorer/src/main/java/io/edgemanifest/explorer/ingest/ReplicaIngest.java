@@ -209,6 +209,7 @@ public final class ReplicaIngest implements AutoCloseable {
 
     private void onStatus(List<Value> values) {
         Set<String> affectedDcs = new HashSet<>();
+        Set<String> caughtUp = new HashSet<>();
         synchronized (lock) {
             Set<String> present = new HashSet<>();
             for (Value value : values) {
@@ -244,6 +245,9 @@ public final class ReplicaIngest implements AutoCloseable {
                 if (view.syncing != syncing) {
                     view.syncing = syncing;
                     affectedDcs.add(dc); // ok again: conclude what was held back
+                    if (!syncing) {
+                        caughtUp.add(dc);
+                    }
                     log.info("ingest: replicate reports {} for {}{}", state.isEmpty() ? "no state" : state, dc,
                             syncing ? ": nothing there goes offline until it is ok" : "");
                 }
@@ -268,7 +272,35 @@ public final class ReplicaIngest implements AutoCloseable {
             watch("replica/" + dc + "/kv/manifest/", answer -> onRecords(dc, answer));
             watch("replica/" + dc + "/services/", answer -> onServices(dc, answer));
         }
+        for (String dc : caughtUp) {
+            rereadReplica(dc);
+        }
         affectedDcs.forEach(this::recomputeDatacenter);
+    }
+
+    /**
+     * A datacenter whose status just turned {@code ok}: its replica is read again now, before any
+     * verdict. replicate writes {@code ok} after the entries, but our watches of the entries answer
+     * on their own time — concluding from what they last delivered (a replica still being rebuilt)
+     * made OFFLINE storms after the Explorer's Consul restarted empty.
+     */
+    private void rereadReplica(String dc) {
+        try {
+            List<Value> records = consul.keyValueClient().getValues("replica/" + dc + "/kv/manifest/");
+            List<Value> services = consul.keyValueClient().getValues("replica/" + dc + "/services/");
+            onRecords(dc, records);
+            onServices(dc, services);
+        } catch (RuntimeException e) {
+            // No verdict from what may be stale: syncing until the next status answer (a beat within 5 s).
+            synchronized (lock) {
+                ReplicaView view = views.get(dc);
+                if (view != null) {
+                    view.syncing = true;
+                }
+            }
+            log.warn("ingest: cannot read the replica of {} again ({}): no verdicts there until the next status",
+                    dc, io.edgemanifest.core.Errors.rootMessage(e));
+        }
     }
 
     private static String beatOf(String json) {

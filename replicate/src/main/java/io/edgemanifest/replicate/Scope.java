@@ -28,9 +28,9 @@ public interface Scope {
     }
 
     /**
-     * Of these source nodes, those alive (their {@code serfHealth} passing) with no service of their
-     * own in the catalog: after the source's servers lost their state, such a node's agent has not
-     * re-synced yet, and the services it carried are not gone. Scopes without nodes: none.
+     * Of these source nodes, those whose services may still come back: alive (serfHealth passing)
+     * or not in the catalog yet. After the source's servers lost their state, a service missing
+     * on such a node has not been re-synced yet, it is not gone. Scopes without nodes: none.
      */
     default java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
         return java.util.Set.of();

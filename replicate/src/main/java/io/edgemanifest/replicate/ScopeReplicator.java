@@ -243,7 +243,7 @@ final class ScopeReplicator implements Runnable {
             if (!kept.isEmpty()) {
                 deletes = new ArrayList<>(deletes);
                 deletes.removeAll(kept);
-                held = "source state reset: " + kept.size() + " services wait for their agents to re-sync";
+                held = "source state reset: " + kept.size() + " services on live nodes not re-synced yet";
                 if (!holding) {
                     log.info("{} {}: {} (held at most {} s after the reset)", datacenter, scope.name(), held,
                             settings.resyncHold().toSeconds());
@@ -283,8 +283,8 @@ final class ScopeReplicator implements Runnable {
     }
 
     /**
-     * Of these deletions, those of services on a node that is alive but lists no service of its own:
-     * after a reset its agent has not re-synced them yet (3–47 s measured), they are not gone.
+     * Of these deletions, those of services on a node that is alive or not listed yet: after a reset
+     * such a service has not been re-synced yet (3–47 s measured, one by one), it is not gone.
      */
     private List<String> awaitingResync(List<String> deletes) {
         Map<String, List<String>> byNode = new HashMap<>();

@@ -54,10 +54,12 @@ final class Scopes {
 
     /**
      * Nodes that may still re-sync services ({@code /v1/health/node/<node>}): alive (serfHealth
-     * passing) with no service check yet, or not in the catalog at all — right after a reset the
-     * new leader lists a client agent only once it has rejoined the servers (up to ~10 s measured),
-     * so absence then says nothing. A node whose serfHealth is critical is not awaiting anything:
-     * its agent is down and its services are gone. Asked only within {@code --resync-hold} of a reset.
+     * passing) or not in the catalog at all — right after a reset the new leader lists a client
+     * agent only once it has rejoined the servers (10–20 s measured), and an alive node's services
+     * come back one by one (each host registers again when it finds its session gone; the agent's
+     * own full sync may take minutes), so neither absence nor a node with some services back says
+     * that a given service is gone. A node whose serfHealth is critical is not awaiting anything:
+     * its agent is down. Asked only within {@code --resync-hold} of a reset (or of a source coming back).
      */
     static java.util.Set<String> awaitingResync(Consul source, Optional<String> viaDc, java.util.Collection<String> nodes) {
         java.util.Set<String> waiting = new java.util.HashSet<>();
@@ -69,8 +71,7 @@ final class Scopes {
                 continue;
             }
             boolean alive = checks.stream().anyMatch(c -> "serfHealth".equals(c.getCheckId()) && "passing".equals(c.getStatus()));
-            boolean hasServices = checks.stream().anyMatch(c -> !c.getServiceId().orElse("").isEmpty());
-            if (alive && !hasServices) {
+            if (alive) {
                 waiting.add(node);
             }
         }

@@ -59,11 +59,22 @@ public final class Explorer implements AutoCloseable {
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
                     java.time.Duration recordGrace, java.time.Duration replicateSilence,
                     io.edgemanifest.explorer.ha.HaConfig ha) {
+        this(consul, store, targets, clock, recordGrace, replicateSilence, ha, ReplicaIngest.DEFAULT_AGENT_DOWN_GRACE);
+    }
+
+    /**
+     * @param agentDownGrace how long a host whose Consul agent died stays UNKNOWN (it moves to another
+     *                       agent) before it is OFFLINE
+     */
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
+                    java.time.Duration recordGrace, java.time.Duration replicateSilence,
+                    io.edgemanifest.explorer.ha.HaConfig ha, java.time.Duration agentDownGrace) {
         this.store = Objects.requireNonNull(store, "store");
         this.consul = Objects.requireNonNull(consul, "consul");
         this.ha = Objects.requireNonNull(ha, "ha");
         // Built anew on every takeover: it loads the store as the new holder finds it (after its claim).
-        this.newIngest = () -> new ReplicaIngest(consul, store, clock, metrics, recordGrace, replicateSilence);
+        this.newIngest = () -> new ReplicaIngest(consul, store, clock, metrics, recordGrace, replicateSilence,
+                agentDownGrace);
         this.standbyStatus = new io.edgemanifest.explorer.ha.StandbyStatus(consul);
         this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -62,6 +62,11 @@ public final class NetworkExplorerMain implements Callable<Integer> {
                     + "instance down: the replica froze) that datacenter's devices are unknown. Default: ${DEFAULT-VALUE}")
     java.time.Duration replicateSilence;
 
+    @Option(names = "--agent-down-grace", paramLabel = "DURATION", defaultValue = "${env:EDGE_AGENT_DOWN_GRACE:-60s}",
+            description = "A host whose Consul agent died (replica status agent-down) is unknown, not offline: it moves "
+                    + "to another agent. If it is not passing anywhere after this long it is offline. Default: ${DEFAULT-VALUE}")
+    java.time.Duration agentDownGrace;
+
     @Option(names = "--ha", defaultValue = "${env:EDGE_HA:-false}",
             description = "Run as one of several Explorers on one PostgreSQL store: all serve the API, only the holder "
                     + "of the Consul lock --lock-key ingests, and a standby takes over within --lock-ttl + ~1 s of its death. Env EDGE_HA.")
@@ -140,7 +145,11 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         if (replicateSilence.compareTo(java.time.Duration.ofSeconds(2)) < 0) {
             throw new IllegalArgumentException("invalid --replicate-silence " + replicateSilence + " (at least 2s)");
         }
-        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence, ha)
+        if (agentDownGrace.isNegative() || agentDownGrace.isZero()) {
+            throw new IllegalArgumentException("invalid --agent-down-grace " + agentDownGrace + " (must be positive)");
+        }
+        Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence, ha,
+                agentDownGrace)
                 .start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }

@@ -59,6 +59,21 @@ public final class ReplicateMain implements Callable<Integer> {
             description = "Wait before that confirming re-read (an empty answer is always confirmed). Default: ${DEFAULT-VALUE}")
     Duration confirmDelay;
 
+    @Option(names = "--unreachable-after", paramLabel = "DURATION", defaultValue = "10s",
+            description = "A source is reported unreachable only after its reads kept failing this long (a leader "
+                    + "election is not an outage). Default: ${DEFAULT-VALUE}")
+    Duration unreachableAfter;
+
+    @Option(names = "--max-stale", paramLabel = "DURATION", defaultValue = "10s",
+            description = "Reads are ?stale (any server answers during an election); an answer from a server out of "
+                    + "touch with its leader for longer is refused. Default: ${DEFAULT-VALUE}")
+    Duration maxStale;
+
+    @Option(names = "--resync-hold", paramLabel = "DURATION", defaultValue = "60s",
+            description = "After a source's state was reset, the longest a live node's services are kept while its agent "
+                    + "re-syncs them. Default: ${DEFAULT-VALUE}")
+    Duration resyncHold;
+
     @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "10s",
             description = "TTL of this instance's check; a dead instance's sources move within about this. Default: ${DEFAULT-VALUE}")
     Duration ttl;
@@ -71,7 +86,7 @@ public final class ReplicateMain implements Callable<Integer> {
         ConsulToken token = tokens.token();
         List<SourceSpec> specs = sources == null ? List.of() : sources.stream().map(s -> SourceSpec.parse(s, token)).toList();
         ReplicateSettings settings = new ReplicateSettings(prefixes, excludes, wait, guardRatio, guardMin,
-                confirmDelay, Duration.ofSeconds(10));
+                confirmDelay, Duration.ofSeconds(10), unreachableAfter, maxStale, resyncHold);
         return new Replicator.ReplicateConfig(ConsulEndpoint.parse(consul, token, tokens.consulCaFile), specs, settings, ttl,
                 Duration.ofSeconds(1));
     }

@@ -10,11 +10,32 @@ import java.util.List;
  * @param guardRatio      share of a scope's entries one answer may delete without confirmation
  * @param guardMinEntries ... and how many (both must be exceeded to trip the guard)
  * @param confirmDelay    wait before the confirming consistent read
+ * @param unreachableAfter how long a scope must keep failing before its source is reported
+ *                        {@code unreachable}: a leader election (a few seconds without a leader) is not an outage
+ * @param maxStale        oldest data accepted from a server that lost contact with its leader
+ *                        ({@code X-Consul-LastContact} of a {@code ?stale} read); older answers count as failures
+ * @param resyncHold      after a source's state was reset (its index went backwards), how long the deletion of a
+ *                        service on a node that is alive but has not re-synced its services yet is held
  */
 public record ReplicateSettings(List<String> prefixes, List<String> excludes, Duration blockingWait, double guardRatio,
-                                int guardMinEntries, Duration confirmDelay, Duration maxBackoff) {
+                                int guardMinEntries, Duration confirmDelay, Duration maxBackoff,
+                                Duration unreachableAfter, Duration maxStale, Duration resyncHold) {
+
+    public static final Duration DEFAULT_UNREACHABLE_AFTER = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_MAX_STALE = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RESYNC_HOLD = Duration.ofSeconds(60);
+
+    /** With the default fault tolerances. */
+    public ReplicateSettings(List<String> prefixes, List<String> excludes, Duration blockingWait, double guardRatio,
+                             int guardMinEntries, Duration confirmDelay, Duration maxBackoff) {
+        this(prefixes, excludes, blockingWait, guardRatio, guardMinEntries, confirmDelay, maxBackoff,
+                DEFAULT_UNREACHABLE_AFTER, DEFAULT_MAX_STALE, DEFAULT_RESYNC_HOLD);
+    }
 
     public ReplicateSettings {
+        requirePositive(unreachableAfter, "--unreachable-after");
+        requirePositive(maxStale, "--max-stale");
+        requirePositive(resyncHold, "--resync-hold");
         if (prefixes == null || prefixes.isEmpty()) {
             throw new IllegalArgumentException("at least one --prefix is needed");
         }
@@ -34,6 +55,12 @@ public record ReplicateSettings(List<String> prefixes, List<String> excludes, Du
         }
         if (guardMinEntries < 0) {
             throw new IllegalArgumentException("--delete-guard-min must be >= 0: " + guardMinEntries);
+        }
+    }
+
+    private static void requirePositive(Duration d, String flag) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("invalid " + flag + " " + d + " (must be positive)");
         }
     }
 

@@ -27,6 +27,15 @@ public interface Scope {
     default void checkAccess() {
     }
 
+    /**
+     * Of these source nodes, those whose services may still come back: alive (serfHealth passing)
+     * or not in the catalog yet. After the source's servers lost their state, a service missing
+     * on such a node has not been re-synced yet, it is not gone. Scopes without nodes: none.
+     */
+    default java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
+        return java.util.Set.of();
+    }
+
     /** Whether an entry found under {@link #destinationPrefix()} belongs to this scope (several may share one). */
     default boolean owns(String key, Entry entry) {
         return key.startsWith(destinationPrefix());

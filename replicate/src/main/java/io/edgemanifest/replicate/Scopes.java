@@ -52,14 +52,40 @@ final class Scopes {
         }
     }
 
+    /**
+     * Nodes that may still re-sync services ({@code /v1/health/node/<node>}): alive (serfHealth
+     * passing) or not in the catalog at all — right after a reset the new leader lists a client
+     * agent only once it has rejoined the servers (10–20 s measured), and an alive node's services
+     * come back one by one (each host registers again when it finds its session gone; the agent's
+     * own full sync may take minutes), so neither absence nor a node with some services back says
+     * that a given service is gone. A node whose serfHealth is critical is not awaiting anything:
+     * its agent is down. Asked only within {@code --resync-hold} of a reset (or of a source coming back).
+     */
+    static java.util.Set<String> awaitingResync(Consul source, Optional<String> viaDc, java.util.Collection<String> nodes) {
+        java.util.Set<String> waiting = new java.util.HashSet<>();
+        for (String node : nodes) {
+            List<HealthCheck> checks = source.healthClient().getNodeChecks(node,
+                    options(BigInteger.ZERO, Duration.ZERO, false, viaDc)).getResponse();
+            if (checks == null || checks.isEmpty()) {
+                waiting.add(node); // not (yet) in the catalog
+                continue;
+            }
+            boolean alive = checks.stream().anyMatch(c -> "serfHealth".equals(c.getCheckId()) && "passing".equals(c.getStatus()));
+            if (alive) {
+                waiting.add(node);
+            }
+        }
+        return waiting;
+    }
+
     static QueryOptions options(BigInteger index, Duration wait, boolean consistent, Optional<String> viaDc) {
         ImmutableQueryOptions.Builder builder = index.signum() > 0
                 ? QueryOptions.blockSeconds((int) Math.max(1, wait.toSeconds()), index)
                 : ImmutableQueryOptions.builder();
         viaDc.ifPresent(builder::datacenter);
-        if (consistent) {
-            builder.consistencyMode(ConsistencyMode.CONSISTENT);
-        }
+        // Not consistent means ?stale: any server answers, with or without a leader, so an election
+        // is not an outage; how stale an answer is shows in X-Consul-LastContact (checked by the caller).
+        builder.consistencyMode(consistent ? ConsistencyMode.CONSISTENT : ConsistencyMode.STALE);
         return builder.build();
     }
 
@@ -96,7 +122,7 @@ final class Scopes {
                 entries.put("replica/" + datacenter + "/kv/" + key,
                         new Entry(value.getValue().orElse(""), value.getFlags()));
             }
-            return new Snapshot(entries, indexOf(response));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
     }
 
@@ -138,12 +164,17 @@ final class Scopes {
                     health -> aggregate(health.getChecks()));
             Map<String, Entry> entries = new LinkedHashMap<>();
             best.forEach((id, health) -> entries.put(destinationPrefix() + id, new Entry(encode(health), 0)));
-            return new Snapshot(entries, indexOf(response));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
 
         @Override
         public boolean owns(String key, Entry entry) {
             return key.startsWith(destinationPrefix()) && docField(entry, "service").filter(service::equals).isPresent();
+        }
+
+        @Override
+        public java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
+            return Scopes.awaitingResync(source, viaDc, nodes);
         }
 
         private String encode(ServiceHealth health) {
@@ -156,7 +187,14 @@ final class Scopes {
             doc.put("port", health.getService().getPort());
             doc.put("tags", health.getService().getTags());
             doc.put("meta", health.getService().getMeta());
-            doc.put("status", aggregate(health.getChecks()));
+            String status = aggregate(health.getChecks());
+            doc.put("status", status);
+            if ("critical".equals(status) && health.getChecks().stream().filter(c -> rank(c.getStatus()) >= rank("critical"))
+                    .allMatch(c -> c.getOutput().orElse("").isBlank())) {
+                // Critical only because Consul has not probed its check since it was registered (a gRPC
+                // check is born critical): after a reset that is a node registering again, not failing.
+                doc.put("unprobed", true);
+            }
             return encodeDoc(doc, health.getService().getId());
         }
 
@@ -231,10 +269,22 @@ final class Scopes {
                     d.put("datacenter", datacenter);
                     d.put("node", check.getNode());
                     d.put("tags", check.getServiceTags());
-                    d.put("status", nodeHealth.getOrDefault(check.getNode(), "passing"));
+                    d.put("status", "passing"); // the instance's own checks; its node's health is folded in below
                     return d;
                 });
                 doc.put("status", worse((String) doc.get("status"), check.getStatus()));
+            }
+            // A host does not run on its agent's machine: the agent's death (serfHealth critical)
+            // leaves the host's own check as it was, neither passing nor failed — nobody checks it any
+            // more. Unless its own check already failed, it is AGENT_DOWN (the Explorer's UNKNOWN,
+            // OFFLINE if it does not turn up passing on another agent in time), never critical.
+            for (Map<String, Object> doc : instances.values()) {
+                String node = nodeHealth.getOrDefault((String) doc.get("node"), "passing");
+                if (rank(node) >= rank("critical") && rank((String) doc.get("status")) < rank("critical")) {
+                    doc.put("status", AGENT_DOWN);
+                } else {
+                    doc.put("status", worse((String) doc.get("status"), node));
+                }
             }
             // The same ID on two agents (a host that fell back to another agent leaves its old
             // instance behind until Consul reaps it): the best instance speaks for the host.
@@ -242,12 +292,17 @@ final class Scopes {
                     doc -> (String) doc.get("status"));
             Map<String, Entry> entries = new LinkedHashMap<>();
             best.forEach((id, doc) -> entries.put(destinationPrefix() + id, new Entry(encodeDoc(doc, id), 0)));
-            return new Snapshot(entries, indexOf(response));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
 
         @Override
         public boolean owns(String key, Entry entry) {
             return key.startsWith(destinationPrefix()) && docField(entry, "kind").filter(TAG::equals).isPresent();
+        }
+
+        @Override
+        public java.util.Set<String> awaitingResync(java.util.Collection<String> nodes) {
+            return Scopes.awaitingResync(source, viaDc, nodes);
         }
 
     }
@@ -266,9 +321,16 @@ final class Scopes {
         return best;
     }
 
-    private static final String[] STATUSES = {"passing", "warning", "critical"};
+    /**
+     * The status of a host instance whose own check has not failed but whose agent's node is
+     * critical: unknown, ranked between warning and critical, so a passing instance of the same host
+     * on another agent speaks for it.
+     */
+    static final String AGENT_DOWN = "agent-down";
 
-    /** Consul's rule, the worst check wins: passing < warning < critical (maintenance, or anything else, counts as critical). */
+    private static final String[] STATUSES = {"passing", "warning", AGENT_DOWN, "critical"};
+
+    /** Consul's rule, the worst check wins: passing < warning < agent-down < critical (maintenance, or anything else, counts as critical). */
     static String worse(String a, String b) {
         return STATUSES[Math.max(rank(a), rank(b))];
     }
@@ -277,8 +339,19 @@ final class Scopes {
         return switch (status == null ? "critical" : status) {
             case "passing" -> 0;
             case "warning" -> 1;
-            default -> 2;
+            case AGENT_DOWN -> 2;
+            default -> 3;
         };
+    }
+
+    /** Whether a service document says its check has not been probed since it was registered. */
+    static boolean unprobed(Entry entry) {
+        return entry != null && docField(entry, "unprobed").filter("true"::equals).isPresent();
+    }
+
+    /** The source node of a service document we wrote; empty for a KV entry or anything else. */
+    static Optional<String> docNode(Entry entry) {
+        return entry == null ? Optional.empty() : docField(entry, "node");
     }
 
     /** A field of a document this scope wrote at the destination; empty for anything else (not ours: left alone). */

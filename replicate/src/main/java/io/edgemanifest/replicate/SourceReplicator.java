@@ -47,7 +47,7 @@ final class SourceReplicator implements AutoCloseable {
                 metrics.fenced(dc);
                 throw e;
             }
-        });
+        }, settings.unreachableAfter());
         for (Scope scope : all) {
             scopes.add(new ScopeReplicator(dc, scope, destination, writer, fence, status, settings, metrics));
         }
@@ -59,6 +59,7 @@ final class SourceReplicator implements AutoCloseable {
     }
 
     SourceReplicator start() {
+        status.announce();
         for (ScopeReplicator scope : scopes) {
             threads.add(Thread.ofVirtual().name("replicate-" + source.datacenter()).start(scope));
         }

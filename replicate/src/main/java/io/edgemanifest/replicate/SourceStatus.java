@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>States: {@code syncing} until <b>every</b> scope (each KV prefix, hosts, each service) has
  * completed its first read into the replica — {@code pending} lists those that have not — then
- * {@code ok}; {@code unreachable} once a scope kept failing for {@link #GRACE}. A source that said
+ * {@code ok} (or {@code syncing} again while a scope holds deletions back); {@code unreachable} once a scope kept failing for {@code --unreachable-after}. A source that said
  * {@code ok} after its first scope let the Explorer take every device of the others for gone (#12
  * item 7): while a source is syncing the Explorer gives its devices no verdict.
  */
@@ -34,8 +34,20 @@ final class SourceStatus {
     private final List<String> scopes;
     private final Sink sink;
     private final Set<String> firstRead = ConcurrentHashMap.newKeySet();
-    /** A source is declared unreachable only when a scope has kept failing this long: no flapping on one error. */
-    static final java.time.Duration GRACE = java.time.Duration.ofSeconds(2);
+    /**
+     * A source is declared unreachable only when a scope has kept failing this long
+     * ({@code --unreachable-after}): a leader election or one server restarting is not an outage.
+     */
+    private final java.time.Duration grace;
+    /**
+     * When a scope of this source last saw its state reset (index backwards) or answered again after
+     * failing: shared by the scopes, because one scope's blocking index may well not go backwards
+     * (a new cluster's index can pass an old one) while the source did lose its state.
+     */
+    private volatile Instant suspectSince;
+
+    /** Scopes holding deletions back (why): while any does, the source is {@code syncing}, not {@code ok}. */
+    private final Map<String, String> holding = new ConcurrentHashMap<>();
 
     private final Map<String, Integer> entriesByScope = new ConcurrentHashMap<>();
     private final Map<String, Instant> failingSince = new ConcurrentHashMap<>();
@@ -58,6 +70,11 @@ final class SourceStatus {
      * @param sink   where the document goes (the destination, fenced by the source's lock)
      */
     SourceStatus(String datacenter, List<String> scopes, Sink sink) {
+        this(datacenter, scopes, sink, ReplicateSettings.DEFAULT_UNREACHABLE_AFTER);
+    }
+
+    SourceStatus(String datacenter, List<String> scopes, Sink sink, java.time.Duration unreachableAfter) {
+        this.grace = unreachableAfter;
         this.datacenter = datacenter;
         this.scopes = List.copyOf(scopes);
         this.sink = sink;
@@ -75,10 +92,12 @@ final class SourceStatus {
 
     synchronized void unreachable(String scope, Throwable cause) {
         Instant since = failingSince.computeIfAbsent(scope, k -> Instant.now());
-        if (!"unreachable".equals(state) && !Instant.now().isBefore(since.plus(GRACE))) {
+        // A 403 is no election: it lasts until an operator fixes the token, so it is said at once.
+        boolean denied = ConsulErrors.isPermissionDenied(cause);
+        if (!"unreachable".equals(state) && (denied || !Instant.now().isBefore(since.plus(grace)))) {
             // A 403 is not an outage but it is no answer either: the replica is kept as it was,
             // and the status says why, so an operator sees a token problem, not a dead datacenter.
-            reason = ConsulErrors.isPermissionDenied(cause)
+            reason = denied
                     ? "permission denied: replicate's token lacks a right at this source (" + Errors.rootMessage(cause) + ")"
                     : Errors.rootMessage(cause);
             log.warn("source {} unreachable ({}): keeping its replica, retrying", datacenter, reason);
@@ -88,13 +107,42 @@ final class SourceStatus {
         }
     }
 
+    /**
+     * Whether a scope holds deletions back ({@code reason}, or null when it holds none): the replica
+     * of that scope is not the source's truth yet, so the source is {@code syncing} until it is.
+     */
+    synchronized void holding(String scope, String why) {
+        String before = why == null ? holding.remove(scope) : holding.put(scope, why);
+        if (why != null && before == null) {
+            log.warn("source {} {}: {}: reporting it syncing", datacenter, scope, why);
+            state = "syncing";
+            since = Instant.now();
+            reason = why;
+            write();
+        } else if (why == null && before != null) {
+            log.info("source {} {}: nothing held back any more", datacenter, scope);
+        }
+    }
+
+    /** The source may have lost its state (reset) or just came back: see {@link #suspectWithin}. */
+    void suspect() {
+        suspectSince = Instant.now();
+    }
+
+    /** Whether the source was reset or came back within {@code window}: deletions are then checked against re-syncs. */
+    boolean suspectWithin(java.time.Duration window) {
+        Instant since = suspectSince;
+        return since != null && Instant.now().isBefore(since.plus(window));
+    }
+
     /** A scope answered; {@code changed} tells whether anything was applied. */
     synchronized void synced(String scope, BigInteger index, int entries, long lag, boolean changed) {
         entriesByScope.put(scope, entries);
         failingSince.remove(scope);
         boolean first = firstRead.add(scope);
         // "ok" only once every scope has been read once, and every scope that failed has answered again.
-        boolean stateChanged = !"ok".equals(state) && failingSince.isEmpty() && firstRead.containsAll(scopes);
+        boolean stateChanged = !"ok".equals(state) && failingSince.isEmpty() && holding.isEmpty()
+                && firstRead.containsAll(scopes);
         if (stateChanged) {
             log.info("source {} in sync ({} after {})", datacenter, scope, state);
             state = "ok";
@@ -111,6 +159,15 @@ final class SourceStatus {
         if (changed || stateChanged || first) {
             write();
         }
+    }
+
+    /**
+     * Writes the status as it is ({@code syncing} at first) before any scope writes to the replica:
+     * a replica rebuilt from scratch (the destination lost its data) is never read as the whole
+     * truth under a missing or stale status.
+     */
+    synchronized void announce() {
+        write();
     }
 
     /** Rewrites the status with a fresh beat if the last write is older than {@link #BEAT}. */

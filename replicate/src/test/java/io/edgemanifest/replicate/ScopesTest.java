@@ -31,4 +31,20 @@ class ScopesTest {
             assertThat(best.get("gw-3")).isEqualTo(order.stream().filter(i -> i.id().equals("gw-3")).findFirst().orElseThrow());
         }
     }
+
+    @Test
+    void aPassingInstanceElsewhereBeatsAnAgentDownOneAndAgentDownBeatsCritical() {
+        record Instance(String id, String node, String status) {
+        }
+        List<Instance> answer = List.of(new Instance("host-1", "dead-agent", Scopes.AGENT_DOWN),
+                new Instance("host-1", "live-agent", "passing"),
+                new Instance("host-2", "old", "critical"), new Instance("host-2", "dead-agent", Scopes.AGENT_DOWN));
+        for (List<Instance> order : List.of(answer, answer.reversed())) {
+            Map<String, Instance> best = Scopes.bestPerId(order, Instance::id, Instance::status);
+            assertThat(best.get("host-1").node()).isEqualTo("live-agent");
+            assertThat(best.get("host-2").status()).isEqualTo(Scopes.AGENT_DOWN);
+        }
+        assertThat(Scopes.worse("passing", Scopes.AGENT_DOWN)).isEqualTo(Scopes.AGENT_DOWN);
+        assertThat(Scopes.worse("critical", Scopes.AGENT_DOWN)).isEqualTo("critical");
+    }
 }

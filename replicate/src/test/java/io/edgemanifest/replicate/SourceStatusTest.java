@@ -1,6 +1,7 @@
 package io.edgemanifest.replicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,6 +48,41 @@ class SourceStatusTest {
         assertThat(status.state()).isEqualTo("syncing");
         status.beat();
         assertThat(written).isNotEmpty().allSatisfy(json -> assertThat(json).contains("\"state\":\"syncing\""));
+    }
+
+    @Test
+    void aScopeHoldingDeletionsMakesTheSourceSyncingUntilItHoldsNoMore() throws Exception {
+        SourceStatus status = new SourceStatus("sg-a", List.of("hosts"), (key, json) -> written.add(json));
+        status.synced("hosts", BigInteger.TEN, 3, 0, true);
+        assertThat(status.state()).isEqualTo("ok");
+
+        status.holding("hosts", "source state reset: 3 services wait for their agents to re-sync");
+        status.synced("hosts", BigInteger.ONE, 3, 0, false);
+        assertThat(status.state()).isEqualTo("syncing");
+        assertThat(last().path("reason").asText()).contains("re-sync");
+
+        status.holding("hosts", null);
+        status.synced("hosts", BigInteger.TWO, 3, 0, true);
+        assertThat(status.state()).isEqualTo("ok");
+    }
+
+    @Test
+    void aSourceIsUnreachableOnlyAfterItsScopeKeptFailingForTheThreshold() {
+        SourceStatus status = new SourceStatus("sg-a", List.of("hosts"), (key, json) -> written.add(json),
+                java.time.Duration.ofSeconds(10));
+        status.synced("hosts", BigInteger.TEN, 3, 0, true);
+        for (int i = 0; i < 5; i++) { // an election: failures for a few seconds at most
+            status.unreachable("hosts", new IllegalStateException("No cluster leader"));
+        }
+        assertThat(status.state()).isEqualTo("ok");
+        SourceStatus quick = new SourceStatus("sg-a", List.of("hosts"), (key, json) -> written.add(json),
+                java.time.Duration.ofMillis(1));
+        quick.synced("hosts", BigInteger.TEN, 3, 0, true);
+        quick.unreachable("hosts", new IllegalStateException("connection refused"));
+        await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> {
+            quick.unreachable("hosts", new IllegalStateException("connection refused"));
+            assertThat(quick.state()).isEqualTo("unreachable");
+        });
     }
 
     @Test

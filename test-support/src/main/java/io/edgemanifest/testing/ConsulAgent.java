@@ -49,7 +49,7 @@ public final class ConsulAgent implements AutoCloseable {
      * the agent's exit status otherwise. {@code $1} is the pid file, the rest is the command.
      * stdin goes through fd 3 because a non-interactive shell gives background jobs /dev/null.
      */
-    private static final String GUARD = """
+    static final String GUARD = """
             pidfile="$1"; shift
             exec 3<&0
             "$@" </dev/null 3<&- &
@@ -64,7 +64,7 @@ public final class ConsulAgent implements AutoCloseable {
     private final Path binary;
     private final Path logFile;
     private final Ports ports;
-    private final Supplier<List<String>> wanPeers;
+    private volatile Supplier<List<String>> wanPeers;
     private final Acl acl;
     /** The other datacenters of this agent's group: where ACL writes must have replicated to. */
     private volatile Supplier<java.util.Collection<ConsulAgent>> group = List::of;
@@ -166,6 +166,25 @@ public final class ConsulAgent implements AutoCloseable {
 
     public String datacenter() {
         return datacenter;
+    }
+
+    /**
+     * Also WAN-join these Serf WAN addresses at every start (e.g. a {@link ConsulCluster}'s servers),
+     * so a restarted agent finds a datacenter that is not part of its {@link ConsulDatacenters} group.
+     */
+    public ConsulAgent alsoWanJoin(Supplier<List<String>> more) {
+        Supplier<List<String>> before = this.wanPeers;
+        this.wanPeers = () -> {
+            List<String> all = new ArrayList<>(before.get());
+            all.addAll(more.get());
+            return all;
+        };
+        return this;
+    }
+
+    /** The ACL settings this agent runs with (null: ACLs off): secondaries of its ACL system copy them. */
+    Acl acl() {
+        return acl;
     }
 
     /** Whether this datacenter runs with ACLs (default deny). */

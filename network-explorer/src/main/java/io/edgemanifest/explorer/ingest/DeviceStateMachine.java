@@ -43,6 +43,15 @@ final class DeviceStateMachine {
      */
     static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now,
                                  long nowNanos, java.time.Duration recordGrace) {
+        return next(id, known, views, now, nowNanos, recordGrace, ReplicaIngest.DEFAULT_AGENT_DOWN_GRACE);
+    }
+
+    /**
+     * @param agentDownGrace how long a device whose agent died ({@code agent-down} in the replica) is
+     *                       UNKNOWN before it is OFFLINE: it is not seen failing, only no longer seen
+     */
+    static Optional<Change> next(String id, Device known, Collection<ReplicaView> views, Instant now,
+                                 long nowNanos, java.time.Duration recordGrace, java.time.Duration agentDownGrace) {
         ReplicaView onlineIn = null;
         for (ReplicaView view : views) {
             if (view.ready() && !view.unreachable && view.online(id)) {
@@ -90,9 +99,19 @@ final class DeviceStateMachine {
             return Optional.empty(); // not read yet since start: no verdict
         }
         if (home.syncing) {
-            return Optional.empty(); // replicate has not finished its first read there: absence proves nothing yet
+            return Optional.empty(); // replicate has not finished reading it (again): absence proves nothing yet
         }
-        if (known.status() == DeviceStatus.ONLINE && home.recordMissing(id)) {
+        if (home.agentDown(id)) {
+            long since = home.agentDownSince.getOrDefault(id, nowNanos);
+            if (nowNanos - since < agentDownGrace.toNanos()) {
+                return known.status() == DeviceStatus.UNKNOWN ? Optional.empty()
+                        : Optional.of(new Change(withStatus(known, DeviceStatus.UNKNOWN, now), EventType.UNKNOWN, now,
+                                "its Consul agent is down"));
+            }
+            return Optional.of(new Change(withStatus(known, DeviceStatus.OFFLINE, now), EventType.OFFLINE, now,
+                    "its Consul agent down for " + agentDownGrace.toSeconds() + " s and not seen elsewhere"));
+        }
+        if (home.recordMissing(id)) { // ONLINE or UNKNOWN (e.g. back from agent-down, its record being rewritten)
             long since = home.recordMissingSince.getOrDefault(id, nowNanos);
             if (nowNanos - since < recordGrace.toNanos()) {
                 return Optional.empty(); // its check passes: record missing, not OFFLINE (yet)

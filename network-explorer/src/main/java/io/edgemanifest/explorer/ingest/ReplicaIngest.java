@@ -104,6 +104,24 @@ public final class ReplicaIngest implements AutoCloseable {
     public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
                          io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace,
                          Duration replicateSilence) {
+        this(endpoint, store, clock, metrics, recordGrace, replicateSilence, DEFAULT_AGENT_DOWN_GRACE);
+    }
+
+    /** A host whose agent died moves to another agent within --migrate-after (30 s by default). */
+    public static final Duration DEFAULT_AGENT_DOWN_GRACE = Duration.ofSeconds(60);
+    private final Duration agentDownGrace;
+
+    /**
+     * @param agentDownGrace how long a host replicated as {@code agent-down} (its Consul agent died,
+     *                       its own check unknown) is UNKNOWN before it is OFFLINE
+     */
+    public ReplicaIngest(ConsulEndpoint endpoint, DeviceStore store, Clock clock,
+                         io.micrometer.core.instrument.MeterRegistry metrics, Duration recordGrace,
+                         Duration replicateSilence, Duration agentDownGrace) {
+        if (agentDownGrace.isNegative() || agentDownGrace.isZero()) {
+            throw new IllegalArgumentException("invalid agent-down grace " + agentDownGrace);
+        }
+        this.agentDownGrace = agentDownGrace;
         if (recordGrace.isNegative()) {
             throw new IllegalArgumentException("invalid record grace " + recordGrace);
         }
@@ -184,6 +202,12 @@ public final class ReplicaIngest implements AutoCloseable {
                     if (!running) {
                         return;
                     }
+                    // The Consul that failed may come back empty (restarted without its data): an old
+                    // index would make the next query wait for the whole WAIT instead of answering at once.
+                    index = BigInteger.ZERO;
+                    // ... and what the other watches read next may be that empty Consul: no verdicts until
+                    // replicate's status has been read again from it.
+                    untilStatusReadAgain();
                     if (io.edgemanifest.core.consul.ConsulErrors.isPermissionDenied(e)) {
                         // Not an outage: the token lost its read on the replica. Say it once, keep retrying.
                         if (!refused) {
@@ -206,9 +230,30 @@ public final class ReplicaIngest implements AutoCloseable {
         }));
     }
 
+    /** The Explorer's Consul failed: every datacenter is syncing until the status watch answers again. */
+    private void untilStatusReadAgain() {
+        synchronized (lock) {
+            views.values().forEach(view -> view.syncing = true);
+        }
+    }
+
     private void onStatus(List<Value> values) {
         Set<String> affectedDcs = new HashSet<>();
+        Set<String> caughtUp = new HashSet<>();
         synchronized (lock) {
+            Set<String> present = new HashSet<>();
+            for (Value value : values) {
+                present.add(value.getKey().substring("replicate/status/".length()));
+            }
+            for (ReplicaView view : views.values()) {
+                if (!present.contains(view.datacenter) && !view.syncing) {
+                    // Its status vanished (the Explorer's Consul lost its data): replicate is rebuilding
+                    // the replica there, and a half-rebuilt replica is not the truth.
+                    view.syncing = true;
+                    log.info("ingest: replicate's status for {} vanished: nothing there goes offline until it is ok",
+                            view.datacenter);
+                }
+            }
             for (Value value : values) {
                 String dc = value.getKey().substring("replicate/status/".length());
                 if (dc.isEmpty() || dc.contains("/")) {
@@ -236,6 +281,9 @@ public final class ReplicaIngest implements AutoCloseable {
                 if (view.syncing != syncing) {
                     view.syncing = syncing;
                     affectedDcs.add(dc); // ok again: conclude what was held back
+                    if (!syncing) {
+                        caughtUp.add(dc);
+                    }
                     log.info("ingest: replicate reports {} for {}{}", state.isEmpty() ? "no state" : state, dc,
                             syncing ? ": nothing there goes offline until it is ok" : "");
                 }
@@ -267,7 +315,35 @@ public final class ReplicaIngest implements AutoCloseable {
             watch("replica/" + dc + "/kv/manifest/", answer -> onRecords(dc, answer));
             watch("replica/" + dc + "/services/", answer -> onServices(dc, answer));
         }
+        for (String dc : caughtUp) {
+            rereadReplica(dc);
+        }
         affectedDcs.forEach(this::recomputeDatacenter);
+    }
+
+    /**
+     * A datacenter whose status just turned {@code ok}: its replica is read again now, before any
+     * verdict. replicate writes {@code ok} after the entries, but our watches of the entries answer
+     * on their own time — concluding from what they last delivered (a replica still being rebuilt)
+     * made OFFLINE storms after the Explorer's Consul restarted empty.
+     */
+    private void rereadReplica(String dc) {
+        try {
+            List<Value> records = consul.keyValueClient().getValues("replica/" + dc + "/kv/manifest/");
+            List<Value> services = consul.keyValueClient().getValues("replica/" + dc + "/services/");
+            onRecords(dc, records);
+            onServices(dc, services);
+        } catch (RuntimeException e) {
+            // No verdict from what may be stale: syncing until the next status answer (a beat within 5 s).
+            synchronized (lock) {
+                ReplicaView view = views.get(dc);
+                if (view != null) {
+                    view.syncing = true;
+                }
+            }
+            log.warn("ingest: cannot read the replica of {} again ({}): no verdicts there until the next status",
+                    dc, io.edgemanifest.core.Errors.rootMessage(e));
+        }
     }
 
     private static String beatOf(String json) {
@@ -515,7 +591,7 @@ public final class ReplicaIngest implements AutoCloseable {
             long nowNanos = System.nanoTime();
             int decided = 0;
             for (String id : ids) {
-                var change = DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace);
+                var change = DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace, agentDownGrace);
                 if (change.isPresent()) {
                     Change c = change.get();
                     if (c.device().parseError() != null && (known.get(id) == null
@@ -561,7 +637,7 @@ public final class ReplicaIngest implements AutoCloseable {
             var now = clock.instant();
             long nowNanos = System.nanoTime();
             for (String id : ids) {
-                DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace).ifPresent(c -> {
+                DeviceStateMachine.next(id, known.get(id), views.values(), now, nowNanos, recordGrace, agentDownGrace).ifPresent(c -> {
                     known.put(id, c.device());
                     outbox.add(c);
                 });
@@ -629,10 +705,18 @@ public final class ReplicaIngest implements AutoCloseable {
         synchronized (lock) {
             long now = System.nanoTime();
             for (ReplicaView view : views.values()) {
+                // ONLINE or UNKNOWN (back from agent-down, its record being rewritten): not OFFLINE yet
                 view.recordMissingSince.forEach((id, since) -> {
                     Device device = known.get(id);
                     if (now - since >= recordGrace.toNanos() && device != null
-                            && device.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
+                            && device.status() != io.edgemanifest.explorer.store.DeviceStatus.OFFLINE) {
+                        due.add(id);
+                    }
+                });
+                view.agentDownSince.forEach((id, since) -> {
+                    Device device = known.get(id);
+                    if (now - since >= agentDownGrace.toNanos() && device != null
+                            && device.status() != io.edgemanifest.explorer.store.DeviceStatus.OFFLINE) {
                         due.add(id);
                     }
                 });

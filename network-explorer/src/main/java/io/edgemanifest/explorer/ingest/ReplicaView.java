@@ -33,6 +33,14 @@ final class ReplicaView {
      * is an interval, and the wall clock may step.
      */
     final Map<String, Long> recordMissingSince = new HashMap<>();
+    /**
+     * Devices replicated as {@link #AGENT_DOWN} (their Consul agent died; the device itself may be
+     * fine and moving to another agent), since when ({@link System#nanoTime()}): UNKNOWN for a grace
+     * period, then OFFLINE.
+     */
+    final Map<String, Long> agentDownSince = new HashMap<>();
+    static final String AGENT_DOWN = "agent-down";
+
     /** replicate's status says it cannot reach this datacenter. */
     boolean reportedUnreachable;
     /**
@@ -71,6 +79,11 @@ final class ReplicaView {
         return records.containsKey(id) && "passing".equals(serviceStatus.get(id));
     }
 
+    /** Its instance here is on a Consul agent that died: its own state is unknown. */
+    boolean agentDown(String id) {
+        return AGENT_DOWN.equals(serviceStatus.get(id));
+    }
+
     /** Its service passes here but its record is gone. */
     boolean recordMissing(String id) {
         return !records.containsKey(id) && "passing".equals(serviceStatus.get(id));
@@ -81,6 +94,8 @@ final class ReplicaView {
         recordMissingSince.keySet().removeIf(id -> !recordMissing(id));
         serviceStatus.keySet().stream().filter(this::recordMissing)
                 .forEach(id -> recordMissingSince.putIfAbsent(id, nowNanos));
+        agentDownSince.keySet().removeIf(id -> !agentDown(id));
+        serviceStatus.keySet().stream().filter(this::agentDown).forEach(id -> agentDownSince.putIfAbsent(id, nowNanos));
     }
 
     Optional<RecordEntry> record(String id) {

@@ -72,6 +72,55 @@ class DeviceStateMachineTest {
     }
 
     @Test
+    void aHostWhoseAgentDiedIsUnknownForTheGraceThenOffline() {
+        ReplicaView home = withHost("sg-a", "{}", "agent-down");
+        home.trackMissingRecords(secs(0));
+        Device online = known("sg-a", DeviceStatus.ONLINE, "{}");
+        java.time.Duration grace = java.time.Duration.ofSeconds(60);
+
+        Change unknown = DeviceStateMachine.next(ID, online, List.of(home), T1.plusSeconds(5), secs(5), java.time.Duration.ZERO, grace)
+                .orElseThrow();
+        assertThat(unknown.event()).isEqualTo(EventType.UNKNOWN);
+        assertThat(unknown.detail()).contains("agent");
+        Device wasUnknown = known("sg-a", DeviceStatus.UNKNOWN, "{}");
+        assertThat(DeviceStateMachine.next(ID, wasUnknown, List.of(home), T1.plusSeconds(59), secs(59), java.time.Duration.ZERO, grace))
+                .isEmpty();
+
+        Change offline = DeviceStateMachine.next(ID, wasUnknown, List.of(home), T1.plusSeconds(60), secs(60), java.time.Duration.ZERO, grace)
+                .orElseThrow();
+        assertThat(offline.event()).isEqualTo(EventType.OFFLINE);
+    }
+
+    @Test
+    void aHostWhoseAgentDiedIsOnlineAgainOncePassingOnAnotherAgent() {
+        ReplicaView home = withHost("sg-a", "{}", "passing"); // replicate's best instance: the passing one
+        home.trackMissingRecords(secs(0));
+        assertThat(home.agentDownSince).isEmpty();
+        Change back = next(known("sg-a", DeviceStatus.UNKNOWN, "{}"), home).orElseThrow();
+        assertThat(back.event()).isEqualTo(EventType.ONLINE);
+    }
+
+    @Test
+    void anUnknownDeviceWhoseRecordIsBeingRewrittenIsNotOfflineDuringTheGrace() {
+        // Back from agent-down on another agent: its new instance passes a moment before its record is back.
+        ReplicaView home = view("sg-a");
+        home.serviceStatus.put(ID, "passing");
+        home.trackMissingRecords(secs(0));
+        Device unknown = known("sg-a", DeviceStatus.UNKNOWN, "{}");
+        assertThat(DeviceStateMachine.next(ID, unknown, List.of(home), T1.plusSeconds(1), secs(1), java.time.Duration.ofSeconds(45)))
+                .isEmpty();
+    }
+
+    @Test
+    void nothingGoesOfflineInADatacenterReplicateReportsSyncing() {
+        ReplicaView home = view("sg-a"); // the replica being rebuilt: nothing there yet
+        home.syncing = true;
+        assertThat(next(known("sg-a", DeviceStatus.ONLINE, "{}"), home)).isEmpty();
+        home.syncing = false;
+        assertThat(next(known("sg-a", DeviceStatus.ONLINE, "{}"), home).orElseThrow().event()).isEqualTo(EventType.OFFLINE);
+    }
+
+    @Test
     void aMissingRecordWhoseCheckFailsIsOfflineAtOnce() {
         ReplicaView home = view("sg-a");
         home.serviceStatus.put(ID, "critical");

@@ -52,7 +52,7 @@ public final class ServiceSessions {
             }
             HttpResponse<String> response = RawConsul.client(endpoint).send(request.build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {
-                throw new Refused(response.statusCode(), "Consul request to [PUT /v1/session/create] failed with status ["
+                throw new RawConsul.Refused(response.statusCode(), "Consul request to [PUT /v1/session/create] failed with status ["
                         + response.statusCode() + "]: " + response.body().strip());
             }
             JsonNode id = JSON.readTree(response.body()).path("ID");
@@ -100,25 +100,5 @@ public final class ServiceSessions {
 
     private static String encode(String segment) {
         return java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    /** Consul's refusal, with its status code, as consul-client reports its own. */
-    static final class Refused extends ConsulException {
-        private final int code;
-
-        Refused(int code, String message) {
-            super(message);
-            this.code = code;
-        }
-
-        @Override
-        public boolean hasCode() {
-            return true;
-        }
-
-        @Override
-        public int getCode() {
-            return code;
-        }
     }
 }

@@ -11,7 +11,6 @@ import io.edgemanifest.explorer.store.EventType;
 import io.edgemanifest.explorer.store.StoreConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,9 +32,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -77,23 +73,7 @@ class ExplorerUiIT {
                 () -> Map.of("sg-gaborone", Map.of("reachable", true), "sg-las-vegas", Map.of("reachable", true)),
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start("127.0.0.1", 0);
         base = "http://127.0.0.1:" + api.port();
-        browser = chromium();
-    }
-
-    private static WebDriver chromium() {
-        File driver = new File("/usr/bin/chromedriver");
-        File binary = new File("/usr/bin/chromium");
-        assertThat(driver).as("chromedriver (Debian package chromium-driver; ./edge test installs it)").canRead();
-        assertThat(binary).as("chromium (Debian package chromium; ./edge test installs it)").canRead();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(binary);
-        // As the probe ran it here: headless, no sandbox as root, and no background networking,
-        // whose connections this machine's closed network refuses.
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1400,900", "--user-data-dir=" + dir.resolve("chromium-profile"));
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver).usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
+        browser = io.edgemanifest.explorer.ui.Browsers.chromium(dir.resolve("chromium-profile"));
     }
 
     @AfterAll

@@ -287,7 +287,7 @@ class ExplorerHaFaultIT {
         hostUp("h5", Map.of("owner", "h5"));
 
         long[] tookOver = new long[1];
-        await().atMost(Duration.ofSeconds(TTL_SECONDS + 10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        await().atMost(Duration.ofSeconds(TTL_SECONDS + 10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
             if (ingesting(standby)) {
                 tookOver[0] = System.nanoTime();
                 return true;
@@ -297,7 +297,7 @@ class ExplorerHaFaultIT {
         double handover = (tookOver[0] - killed) / 1e9;
         Map<String, List<String>> expected = Map.of("h1", List.of("ONLINE", "OFFLINE"), "h2", List.of("ONLINE"),
                 "h3", List.of("ONLINE", "UPDATED"), "h4", List.of("ONLINE"), "h5", List.of("ONLINE"));
-        await().atMost(Duration.ofSeconds(20)).until(() -> allEvents().equals(expected));
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> allEvents().equals(expected));
         double caughtUp = (System.nanoTime() - killed) / 1e9;
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).until(() -> allEvents().equals(expected));
 
@@ -330,7 +330,7 @@ class ExplorerHaFaultIT {
             service("h4", "critical");
             hostUp("h6", Map.of("owner", "h6"));
             long[] tookOver = new long[1];
-            await().atMost(Duration.ofSeconds(TTL_SECONDS + 10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            await().atMost(Duration.ofSeconds(TTL_SECONDS + 10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
                 if (ingesting(standby)) {
                     tookOver[0] = System.nanoTime();
                     return true;
@@ -340,11 +340,11 @@ class ExplorerHaFaultIT {
             double handover = (tookOver[0] - frozen) / 1e9;
             expected.put("h4", List.of("ONLINE", "OFFLINE"));
             expected.put("h6", List.of("ONLINE"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> allEvents().equals(expected));
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> allEvents().equals(expected));
             // One more change the thawed former holder would see in its stale view and write again, unfenced.
             service("h5", "critical");
             expected.put("h5", List.of("ONLINE", "OFFLINE"));
-            await().atMost(Duration.ofSeconds(20)).until(() -> allEvents().equals(expected));
+            await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> allEvents().equals(expected));
             long epochOfNewHolder = storedEpoch();
 
             signal("CONT", holder.pid());
@@ -385,8 +385,8 @@ class ExplorerHaFaultIT {
                 metric(intruder, "explorer_ingest_fenced_total") >= 1.0 && metric(intruder, "explorer_ingest_leader") == 0.0
                         && ingestingOneOf(pair) != null);
         double recovered = (System.nanoTime() - started) / 1e9;
-        await().atMost(Duration.ofSeconds(20)).until(() -> allEvents().equals(expected));
-        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> allEvents().equals(expected)
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> allEvents().equals(expected));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> allEvents().equals(expected)
                 && metric(intruder, "explorer_ingest_leader") == 0.0 && ingestingOneOf(pair) != null);
 
         Explorer holder = ingestingOneOf(pair);

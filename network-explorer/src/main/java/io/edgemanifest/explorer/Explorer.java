@@ -35,6 +35,9 @@ public final class Explorer implements AutoCloseable {
     private final ExplorerApi api;
     private final ScheduledExecutorService scheduler;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final io.edgemanifest.explorer.auth.WebConfig web;
+    /** /metrics on its own address (--metrics), or null when the API port serves it. */
+    private io.edgemanifest.core.metrics.MetricsServer metricsServer;
 
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock) {
         this(consul, store, targets, clock, ReplicaIngest.DEFAULT_RECORD_GRACE);
@@ -69,6 +72,16 @@ public final class Explorer implements AutoCloseable {
     public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
                     java.time.Duration recordGrace, java.time.Duration replicateSilence,
                     io.edgemanifest.explorer.ha.HaConfig ha, java.time.Duration agentDownGrace) {
+        this(consul, store, targets, clock, recordGrace, replicateSilence, ha, agentDownGrace,
+                io.edgemanifest.explorer.auth.WebConfig.OFF);
+    }
+
+    /** @param web login (--auth-file) and where /metrics is served (--metrics) */
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
+                    java.time.Duration recordGrace, java.time.Duration replicateSilence,
+                    io.edgemanifest.explorer.ha.HaConfig ha, java.time.Duration agentDownGrace,
+                    io.edgemanifest.explorer.auth.WebConfig web) {
+        this.web = Objects.requireNonNull(web, "web");
         this.store = Objects.requireNonNull(store, "store");
         this.consul = Objects.requireNonNull(consul, "consul");
         this.ha = Objects.requireNonNull(ha, "ha");
@@ -76,7 +89,7 @@ public final class Explorer implements AutoCloseable {
         this.newIngest = () -> new ReplicaIngest(consul, store, clock, metrics, recordGrace, replicateSilence,
                 agentDownGrace);
         this.standbyStatus = new io.edgemanifest.explorer.ha.StandbyStatus(consul);
-        this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges);
+        this.api = new ExplorerApi(store, clock, targets, this::datacenterStatus, metrics, this::refreshDeviceGauges, web);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "explorer-availability");
             t.setDaemon(true);
@@ -122,6 +135,11 @@ public final class Explorer implements AutoCloseable {
 
     public Explorer start(String bind, int port) {
         api.start(bind, port);
+        if (!web.metricsOnApiPort()) {
+            metricsServer = new io.edgemanifest.core.metrics.MetricsServer(metrics, web.metricsHost(), web.metricsPort(),
+                    this::refreshDeviceGauges);
+            log.info("metrics on http://{}:{}/metrics only", web.metricsHost(), metricsServer.port());
+        }
         log.info("Network Explorer on http://{}:{}/ ({})", bind, api.port(), ha.enabled()
                 ? "high availability: ingests while it holds " + ha.lockKey() : "ingests alone");
         leadership = startLeadership(bind);
@@ -210,6 +228,11 @@ public final class Explorer implements AutoCloseable {
         return api.port();
     }
 
+    /** The port of the separate /metrics server (--metrics), or -1 when the API port serves it. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
     /** The running ingest, or null while this Explorer stands by. */
     public ReplicaIngest ingest() {
         return ingest;
@@ -227,6 +250,9 @@ public final class Explorer implements AutoCloseable {
         }
         stopIngest();
         api.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         standbyStatus.close();
         store.close();
     }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 
 /** Entry point of {@code network-explorer}. */
 @Command(name = "network-explorer", mixinStandardHelpOptions = true, version = "network-explorer 0.1.0", sortOptions = false,
+        subcommands = io.edgemanifest.explorer.auth.HashPasswordCommand.class,
         description = "Network Explorer: every device ever seen, with status, history and uptime, over an API and a web UI.")
 public final class NetworkExplorerMain implements Callable<Integer> {
 
@@ -37,6 +38,26 @@ public final class NetworkExplorerMain implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "HOST", defaultValue = "${env:EDGE_BIND:-127.0.0.1}",
             description = "Address to listen on. Default: ${DEFAULT-VALUE}")
     String bind;
+
+    @Option(names = "--auth-file", paramLabel = "FILE", defaultValue = "${env:EDGE_AUTH_FILE}",
+            description = "Require a login: user:bcrypt-hash lines as `htpasswd -B -c FILE USER` writes them (or "
+                    + "`network-explorer hash-password USER`); re-read when it changes. Then only /healthz and the login "
+                    + "page answer without a session, the API and /metrics (unless --metrics) included. Env EDGE_AUTH_FILE.")
+    Path authFile;
+
+    @Option(names = "--session-idle", paramLabel = "DURATION", defaultValue = "${env:EDGE_SESSION_IDLE:-12h}",
+            description = "With --auth-file: a session unused this long ends (sessions live in memory: a restart ends "
+                    + "them all). Default: ${DEFAULT-VALUE}")
+    java.time.Duration sessionIdle;
+
+    @Option(names = "--insecure", description = "Allow --bind on a non-loopback address without --auth-file (a trusted "
+            + "network, or a proxy in front that does the login). Without it such a start is refused.")
+    boolean insecure;
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus /metrics only here, without login (then the API port has none). Without it "
+                    + "/metrics is on the API port, where --auth-file requires a session.")
+    String metricsAddress;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${env:EDGE_DATA_DIR:-${sys:user.home}/.edge-manifest/explorer}",
             description = "Where the default H2 store lives. Default: ${DEFAULT-VALUE}")
@@ -120,8 +141,19 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         return ha;
     }
 
+    /** Login and exposure; checked before anything starts, so a bad file or a bare public bind is exit 2. */
+    io.edgemanifest.explorer.auth.WebConfig webConfig() {
+        io.edgemanifest.explorer.auth.WebConfig web = io.edgemanifest.explorer.auth.WebConfig.of(authFile, sessionIdle, metricsAddress);
+        if (io.edgemanifest.explorer.auth.Exposure.check(bind, web.authOn(), insecure)) {
+            org.slf4j.LoggerFactory.getLogger(NetworkExplorerMain.class).warn("INSECURE: --bind {} without --auth-file (--insecure): "
+                    + "anyone who reaches this address sees every device, with no login", bind);
+        }
+        return web;
+    }
+
     @Override
     public Integer call() {
+        io.edgemanifest.explorer.auth.WebConfig web = webConfig();
         StoreConfig config = storeConfig();
         io.edgemanifest.explorer.ha.HaConfig ha = haConfig(config);
         ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
@@ -149,7 +181,7 @@ public final class NetworkExplorerMain implements Callable<Integer> {
             throw new IllegalArgumentException("invalid --agent-down-grace " + agentDownGrace + " (must be positive)");
         }
         Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence, ha,
-                agentDownGrace)
+                agentDownGrace, web)
                 .start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }

@@ -19,6 +19,11 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
 
     public MetricsServer(PrometheusMeterRegistry registry, String host, int port) {
+        this(registry, host, port, () -> { });
+    }
+
+    /** @param beforeScrape refreshes gauges that are cheaper to compute at scrape time */
+    public MetricsServer(PrometheusMeterRegistry registry, String host, int port, Runnable beforeScrape) {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("invalid metrics port " + port);
         }
@@ -30,6 +35,7 @@ public final class MetricsServer implements AutoCloseable {
             throw new IllegalArgumentException("cannot listen for metrics on " + host + ":" + port + ": " + e.getMessage(), e);
         }
         server.createContext("/metrics", exchange -> {
+            beforeScrape.run();
             byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
             exchange.sendResponseHeaders(200, body.length);

@@ -52,6 +52,13 @@ public final class ExplorerApi implements AutoCloseable {
     public ExplorerApi(DeviceStore store, Clock clock, Map<String, Double> targets,
                        Supplier<Map<String, Object>> datacenterStatus, PrometheusMeterRegistry metrics,
                        Runnable beforeScrape) {
+        this(store, clock, targets, datacenterStatus, metrics, beforeScrape, io.edgemanifest.explorer.auth.WebConfig.OFF);
+    }
+
+    /** @param web login (on with an --auth-file) and where /metrics is served; {@link io.edgemanifest.explorer.auth.WebConfig#OFF}: no login */
+    public ExplorerApi(DeviceStore store, Clock clock, Map<String, Double> targets,
+                       Supplier<Map<String, Object>> datacenterStatus, PrometheusMeterRegistry metrics,
+                       Runnable beforeScrape, io.edgemanifest.explorer.auth.WebConfig web) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = clock;
         this.targets = Map.copyOf(targets);
@@ -67,6 +74,7 @@ public final class ExplorerApi implements AutoCloseable {
                 static_.location = Location.CLASSPATH;
             });
         });
+        new io.edgemanifest.explorer.auth.WebSecurity(web).install(app); // headers + login gate, ahead of every route
         app.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(Map.of("error", e.getMessage())));
         app.exception(IllegalArgumentException.class, (e, ctx) -> ctx.status(400).json(Map.of("error", e.getMessage())));
         // The store down or restarting: say so in JSON (the UI shows it) instead of a 500 page.
@@ -75,10 +83,12 @@ public final class ExplorerApi implements AutoCloseable {
             ctx.status(503).json(Map.of("error", "the Explorer's store is not answering; try again shortly"));
         });
         app.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
-        app.get("/metrics", ctx -> {
-            beforeScrape.run();
-            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
-        });
+        if (web.metricsOnApiPort()) {
+            app.get("/metrics", ctx -> {
+                beforeScrape.run();
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+            });
+        }
         app.get("/api/nodes", this::nodes);
         app.get("/api/nodes/{id}", this::node);
         app.get("/api/nodes/{id}/events", this::events);

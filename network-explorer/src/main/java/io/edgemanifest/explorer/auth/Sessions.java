@@ -1,0 +1,84 @@
+package io.edgemanifest.explorer.auth;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * Login sessions, in memory: a random 256-bit token per login, ended by logout or after
+ * {@code idle} without a request. A restart logs everyone out, which is the price of keeping no
+ * session secret on disk.
+ */
+public final class Sessions {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Who logged in, with the credential hash it was checked against (a changed password ends the session). */
+    public record Session(String user, String credential) {
+    }
+
+    private static final class Entry {
+        final Session session;
+        volatile long lastUsed;
+
+        Entry(Session session, long lastUsed) {
+            this.session = session;
+            this.lastUsed = lastUsed;
+        }
+    }
+
+    private final long idleNanos;
+    private final LongSupplier nanos;
+    private final Map<String, Entry> byToken = new ConcurrentHashMap<>();
+
+    public Sessions(Duration idle, LongSupplier nanos) {
+        if (idle.isNegative() || idle.isZero()) {
+            throw new IllegalArgumentException("invalid --session-idle " + idle + " (must be positive)");
+        }
+        this.idleNanos = idle.toNanos();
+        this.nanos = nanos;
+    }
+
+    /** Opens a session and returns its token (URL-safe base64 of 32 random bytes). */
+    public String open(String user, String credential) {
+        long now = nanos.getAsLong();
+        byToken.values().removeIf(e -> now - e.lastUsed >= idleNanos);
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        byToken.put(token, new Entry(new Session(user, credential), now));
+        return token;
+    }
+
+    /** The live session of {@code token}, marked used now; empty if unknown, ended or idle too long. */
+    public Optional<Session> find(String token) {
+        if (token == null || token.isEmpty()) {
+            return Optional.empty();
+        }
+        Entry e = byToken.get(token);
+        if (e == null) {
+            return Optional.empty();
+        }
+        long now = nanos.getAsLong();
+        if (now - e.lastUsed >= idleNanos) {
+            byToken.remove(token, e);
+            return Optional.empty();
+        }
+        e.lastUsed = now;
+        return Optional.of(e.session);
+    }
+
+    public void close(String token) {
+        if (token != null) {
+            byToken.remove(token);
+        }
+    }
+
+    public int size() {
+        return byToken.size();
+    }
+}

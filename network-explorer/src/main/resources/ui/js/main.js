@@ -6,6 +6,7 @@ import * as nodes from './views/nodes.js';
 import * as node from './views/node.js';
 import * as map from './views/map.js';
 import * as datacenters from './views/datacenters.js';
+import { mountUser } from './session.js';
 
 const views = { '': overview, nodes, node, map, datacenters };
 const navIds = { '': 'nav-overview', nodes: 'nav-nodes', map: 'nav-map', datacenters: 'nav-dcs', node: null };
@@ -53,3 +54,4 @@ async function route() {
 
 window.addEventListener('hashchange', route);
 route();
+mountUser(document.getElementById('user-slot'));

@@ -147,6 +147,19 @@ class AuthIT {
     }
 
     @Test
+    void pathTricksAroundTheOpenPathsServeNoUiCode() throws Exception {
+        // The open paths are matched exactly; whatever else a path says, without a session it gets no file.
+        for (String path : List.of("/app.css/../js/main.js", "/login/../js/main.js", "/healthz/../index.html",
+                "/%6As/main.js", "//js/main.js", "/js/main.js;/app.css", "/app.css;/../js/main.js", "/js/./main.js",
+                "/JS/MAIN.JS", "/js%2Fmain.js", "/index.html%00/app.css")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(path).isNotEqualTo(200);
+            assertThat(r.body()).as(path).doesNotContain("import ", "<script");
+        }
+    }
+
+    @Test
     void aWrongPasswordOrAnUnknownUserGetsNoCookieAndTheSameGenericAnswer() throws Exception {
         HttpResponse<String> wrong = login(base, "bob", "not bobs secret", "/#/nodes");
         HttpResponse<String> unknown = login(base, "mallory", "anything", "/#/nodes");

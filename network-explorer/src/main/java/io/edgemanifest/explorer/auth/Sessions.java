@@ -31,22 +31,35 @@ public final class Sessions {
         }
     }
 
+    /** Sessions kept at most: a user who scripts logins cannot grow memory without bound; the least recently used goes first. */
+    static final int MAX_SESSIONS = 10_000;
+
     private final long idleNanos;
     private final LongSupplier nanos;
+    private final int max;
     private final Map<String, Entry> byToken = new ConcurrentHashMap<>();
 
     public Sessions(Duration idle, LongSupplier nanos) {
+        this(idle, nanos, MAX_SESSIONS);
+    }
+
+    Sessions(Duration idle, LongSupplier nanos, int max) {
         if (idle.isNegative() || idle.isZero()) {
             throw new IllegalArgumentException("invalid --session-idle " + idle + " (must be positive)");
         }
         this.idleNanos = idle.toNanos();
         this.nanos = nanos;
+        this.max = max;
     }
 
     /** Opens a session and returns its token (URL-safe base64 of 32 random bytes). */
-    public String open(String user, String credential) {
+    public synchronized String open(String user, String credential) {
         long now = nanos.getAsLong();
         byToken.values().removeIf(e -> now - e.lastUsed >= idleNanos);
+        while (byToken.size() >= max) {
+            byToken.entrySet().stream().min(java.util.Comparator.comparingLong(e -> e.getValue().lastUsed))
+                    .ifPresent(oldest -> byToken.remove(oldest.getKey(), oldest.getValue()));
+        }
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

@@ -47,6 +47,25 @@ class SessionsTest {
     }
 
     @Test
+    void atTheCapTheLeastRecentlyUsedSessionMakesRoom() {
+        Sessions capped = new Sessions(Duration.ofHours(12), now::get, 3);
+        String a = capped.open("alice", "h");
+        now.incrementAndGet();
+        String b = capped.open("alice", "h");
+        now.incrementAndGet();
+        String c = capped.open("alice", "h");
+        now.incrementAndGet();
+        assertThat(capped.find(a)).isPresent(); // a is now the most recently used
+        now.incrementAndGet();
+        String d = capped.open("alice", "h");
+        assertThat(capped.size()).isEqualTo(3);
+        assertThat(capped.find(b)).isEmpty();
+        assertThat(capped.find(a)).isPresent();
+        assertThat(capped.find(c)).isPresent();
+        assertThat(capped.find(d)).isPresent();
+    }
+
+    @Test
     void aNonPositiveIdleIsRefused() {
         assertThatThrownBy(() -> new Sessions(Duration.ZERO, now::get)).hasMessageContaining("--session-idle");
     }

@@ -83,8 +83,13 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.count = count;
         this.churn = churn;
-        // A tick is one short request in the steady state: a few threads carry thousands of hosts.
-        this.threads = Math.max(2, Math.min(16, count / 250));
+        // A tick is one short request while the agent answers, but a hung (frozen) agent holds a
+        // thread for the whole request timeout on every tick of every host on it. With 2 threads,
+        // 12 hosts on a frozen agent queued behind each other's timeouts and took over 60 s to
+        // leave it (ConsulFaultIT, under load). Up to 16 threads, never more than hosts: a few hung
+        // hosts no longer starve the rest. Thousands of hosts on one hung agent still queue; that
+        // needs non-blocking requests (docs/reliability.md).
+        this.threads = Math.min(16, Math.max(2, count));
         this.scheduler = Executors.newScheduledThreadPool(threads, r -> {
             Thread t = new Thread(r, "virtual-hosts");
             t.setDaemon(true);

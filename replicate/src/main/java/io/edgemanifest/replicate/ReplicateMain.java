@@ -69,9 +69,9 @@ public final class ReplicateMain implements Callable<Integer> {
                     + "touch with its leader for longer is refused. Default: ${DEFAULT-VALUE}")
     Duration maxStale;
 
-    @Option(names = "--resync-hold", paramLabel = "DURATION", defaultValue = "60s",
+    @Option(names = "--resync-hold", paramLabel = "DURATION", defaultValue = "130s",
             description = "After a source's state was reset, the longest a live node's services are kept while its agent "
-                    + "re-syncs them. Default: ${DEFAULT-VALUE}")
+                    + "re-syncs them (Consul 1.8 agents re-sync fully every 60-120 s). Default: ${DEFAULT-VALUE}")
     Duration resyncHold;
 
     @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "10s",

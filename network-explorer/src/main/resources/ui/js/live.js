@@ -19,6 +19,9 @@ let retryTimer = null;
 let retryMs = RETRY_MIN_MS;
 let lastCounts = null;
 let everOpened = false;
+// A fresh EventSource starts without Last-Event-ID: after a pause or a permanent failure, what
+// happened in between is unknown, so the view reloads once the new stream is open.
+let resyncOnOpen = false;
 /** @type {LiveState} */
 let current = readPaused() ? 'paused' : 'reconnecting';
 
@@ -42,13 +45,13 @@ function open() {
   if (source || current === 'paused') return;
   const es = new EventSource('/api/stream');
   source = es;
+  resyncOnOpen = everOpened;
   es.onopen = () => {
     retryMs = RETRY_MIN_MS;
-    // A new EventSource after a permanent failure starts without Last-Event-ID: what happened in
-    // between is unknown, so the view reloads (the browser's own reconnects don't get here twice).
-    if (everOpened && es.__reopened) for (const fn of resetFns) safe(fn);
     everOpened = true;
     setState('live');
+    // The browser's own reconnects (same EventSource) send Last-Event-ID and need no reload.
+    if (resyncOnOpen) { resyncOnOpen = false; for (const fn of resetFns) safe(fn); }
   };
   es.onerror = () => {
     if (es.readyState === EventSource.CLOSED) {
@@ -57,7 +60,7 @@ function open() {
       if (source === es) source = null;
       if (current !== 'paused') {
         setState('reconnecting');
-        retryTimer = setTimeout(() => { open(); if (source) source.__reopened = true; }, retryMs);
+        retryTimer = setTimeout(open, retryMs);
         retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
       }
     } else {
@@ -150,7 +153,6 @@ export function setPaused(paused) {
   } else if (current === 'paused') {
     setState('reconnecting');
     open();
-    if (source) source.__reopened = everOpened;
   }
 }
 

@@ -243,7 +243,8 @@ class ExplorerUiIT {
         assertThat(browser.findElement(By.id("count-offline")).getText()).isEqualTo("12");
         assertThat(browser.findElement(By.id("count-unknown")).getText()).isEqualTo("0");
         browser.findElement(By.id("f-q")).sendKeys("0000001");
-        waiting().until(d -> "5".equals(d.findElement(By.id("count-all")).getText()));
+        waiting().withMessage(() -> "count-all " + browser.findElement(By.id("count-all")).getText() + " at " + hash())
+                .until(d -> "5".equals(d.findElement(By.id("count-all")).getText()));
         assertThat(browser.findElement(By.id("count-offline")).getText()).isEqualTo("1");
     }
 
@@ -357,8 +358,8 @@ class ExplorerUiIT {
     void routeChangesMoveFocusToTheViewsHeadingAndTheSkipLinkToTheContent() {
         open("#/datacenters");
         browser.findElement(By.id("nav-nodes")).click();
-        waiting().until(d -> "Devices".equals(js("return document.activeElement.textContent")));
-        assertThat(js("return document.activeElement.tagName")).isEqualTo("H2");
+        waiting().until(d -> "H2".equals(js("return document.activeElement.tagName")));
+        assertThat(js("return document.activeElement.textContent")).isEqualTo("Devices");
         assertThat(browser.findElement(By.id("nav-nodes")).getAttribute("aria-current")).isEqualTo("page");
         // The skip link shows when focused, as it is for a keyboard user.
         js("document.querySelector('a.skip').focus()");

@@ -89,7 +89,13 @@ function close() {
  * Starts the stream unless the user paused it (main.js calls this once).
  */
 export function start() {
-  if (current !== 'paused') open();
+  // Opened after the load event: a stream opened while the page loads keeps it "loading".
+  const go = () => { if (current !== 'paused') open(); };
+  if (document.readyState === 'complete') go(); else window.addEventListener('load', go, { once: true });
+  // A page left for another (or kept in the back/forward cache) must not hold its stream open:
+  // browsers allow only a few connections per server, and a held stream starves the next page.
+  window.addEventListener('pagehide', () => close());
+  window.addEventListener('pageshow', e => { if (e.persisted && current !== 'paused') open(); });
 }
 
 /**

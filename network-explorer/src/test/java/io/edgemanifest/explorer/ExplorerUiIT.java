@@ -48,6 +48,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ExplorerUiIT {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ExplorerUiIT.class);
+
     private static final Instant NOW = Instant.now();
     private static final String HOSTILE_DC = "dc\"'><b>x";
     private static final String HOSTILE_CITY = "<img src=x onerror=\"window.__pwned=1\">";
@@ -285,7 +287,9 @@ class ExplorerUiIT {
         Instant t = Instant.now();
         store.apply(List.of(new Change(device(LIVE_ID, "host", "sg-live", null, DeviceStatus.OFFLINE, "Live", "ZZ", Map.of()),
                 EventType.OFFLINE, t, "test")));
-        new WebDriverWait(browser, Duration.ofSeconds(2)).until(d -> cell(rows().get(0), "status").startsWith("offline"));
+        new WebDriverWait(browser, Duration.ofSeconds(2)).pollingEvery(Duration.ofMillis(50))
+                .until(d -> cell(rows().get(0), "status").startsWith("offline"));
+        log.info("live: the row showed the stored change {} ms after store.apply", Duration.between(t, Instant.now()).toMillis());
         waiting().until(d -> !before.equals(d.findElement(By.id("count-offline")).getText()));
         assertThat(browser.findElement(By.id("count-offline")).getText()).isEqualTo("1");
 

@@ -5,6 +5,9 @@ import { api } from '../api.js';
 import { h, heading, badge, notice } from '../dom.js';
 import { duration, num } from '../lib/format.js';
 import { nodesHash } from '../lib/urlstate.js';
+import * as live from '../live.js';
+
+const COUNTS_MS = 1000;
 
 const PROBLEMS = {
   unreachable: 'Unreachable: replicate cannot read this datacenter',
@@ -27,12 +30,11 @@ export async function render(root) {
   }
   const tbody = h('tbody');
   const cols = 8;
+  const trios = new Map(); // datacenter -> kind -> its count cell, which live counts repaint
   for (const d of items) {
-    const counts = (kind, status) => (d.devices?.[kind]?.[status]) || 0;
-    const trio = kind => h('span', { class: 'trio' },
-      h('span', { class: 'online-text' }, num(counts(kind, 'online'))), ' / ',
-      h('span', { class: 'offline-text' }, num(counts(kind, 'offline'))), ' / ',
-      h('span', { class: 'unknown-text' }, num(counts(kind, 'unknown'))));
+    const cells = {};
+    trios.set(d.datacenter, cells);
+    const trio = kind => (cells[kind] = paintTrio(h('td'), d, kind));
     const r = d.replicate || null;
     const replicateState = r ? (r.state || (r.reachable === false ? 'unreachable' : r.reachable ? 'reachable' : '—')) : '—';
     const problem = d.problem || (r && r.reachable === false ? 'unreachable' : null);
@@ -54,9 +56,9 @@ export async function render(root) {
       h('td', null, replicateState),
       h('td', null, r && r.lagMillis != null ? duration(r.lagMillis) : h('span', { class: 'muted' }, '—')),
       h('td', null, problem ? h('span', { class: 'tag bad', title: PROBLEMS[problem] || problem }, problem) : h('span', { class: 'muted' }, 'none')),
-      h('td', null, trio('stargate')),
-      h('td', null, trio('gateway')),
-      h('td', null, trio('host')),
+      trio('stargate'),
+      trio('gateway'),
+      trio('host'),
       h('td', null, toggle)),
       detailRow);
   }
@@ -73,6 +75,34 @@ export async function render(root) {
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Details')))),
       tbody)),
     h('p', { class: 'muted small' }, 'Counts read online / offline / unknown.')));
+
+  // Counts move with the stream's `counts` events (one re-read a second at most, no timer otherwise).
+  let pending = null;
+  let initial = true;
+  const unCounts = live.onCounts(() => {
+    if (initial || pending) return;
+    pending = setTimeout(async () => {
+      pending = null;
+      try {
+        for (const d of (await api('/api/datacenters')).items || []) {
+          const cells = trios.get(d.datacenter);
+          if (cells) for (const kind of Object.keys(cells)) paintTrio(cells[kind], d, kind);
+        }
+      } catch { /* the next counts event tries again */ }
+    }, COUNTS_MS);
+  });
+  initial = false;
+  return () => { unCounts(); clearTimeout(pending); };
+}
+
+/** Fills a cell with a kind's online / offline / unknown counts in a datacenter. */
+function paintTrio(td, d, kind) {
+  const n = status => num(d.devices?.[kind]?.[status] || 0);
+  td.replaceChildren(h('span', { class: 'trio' },
+    h('span', { class: 'online-text' }, n('online')), ' / ',
+    h('span', { class: 'offline-text' }, n('offline')), ' / ',
+    h('span', { class: 'unknown-text' }, n('unknown'))));
+  return td;
 }
 
 /** The gateways of one datacenter with their hosts by status, each count a link to those hosts. */

@@ -307,6 +307,15 @@ class ExplorerUiIT {
         new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> !rows().isEmpty() && cell(rows().get(0), "status").startsWith("online"));
         waiting().until(d -> "live".equals(d.findElement(By.id("live-state")).getAttribute("data-state")));
         assertThat(js("return localStorage.getItem('explorer.live.paused')")).isEqualTo("false");
+
+        // The datacenters view's counts move too.
+        open("#/datacenters");
+        By liveHosts = By.cssSelector("#dcs tbody tr[data-dc='sg-live'] td:nth-of-type(6)");
+        waiting().until(d -> "1 / 0 / 0".equals(d.findElement(liveHosts).getText())
+                && "live".equals(d.findElement(By.id("live-state")).getAttribute("data-state")));
+        store.apply(List.of(new Change(device(LIVE_ID, "host", "sg-live", null, DeviceStatus.OFFLINE, "Live", "ZZ", Map.of()),
+                EventType.OFFLINE, Instant.now(), "test")));
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> "0 / 1 / 0".equals(d.findElement(liveHosts).getText()));
     }
 
     @Test
@@ -392,7 +401,7 @@ class ExplorerUiIT {
     @Test
     void theDevicesAndDatacentersViewsHaveNoSeriousAccessibilityViolationsInEitherTheme() throws Exception {
         for (String theme : List.of("light", "dark")) {
-            js("localStorage.setItem('explorer.theme', arguments[0])", theme);
+            Axe.chooseTheme(browser, theme);
             open("#/nodes?status=all&kind=host&datacenter=sg-gaborone");
             waiting().until(d -> rows().size() == 50);
             assertThat(js("return document.documentElement.dataset.theme")).isEqualTo(theme);

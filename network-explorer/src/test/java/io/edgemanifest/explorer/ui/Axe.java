@@ -25,6 +25,15 @@ public final class Axe {
     private Axe() {
     }
 
+    /**
+     * Chooses the UI's theme ({@code light}, {@code dark} or {@code system}) as its toggle does, for
+     * the next page load: the browser must be on the Explorer's origin; load the view afterwards
+     * (a bare hash change does not reload) and check {@code html[data-theme]}.
+     */
+    public static void chooseTheme(WebDriver browser, String theme) {
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("localStorage.setItem('explorer.theme', arguments[0])", theme);
+    }
+
     /** Every violation on the open page, one line each: impact, rule id, help and the offending elements. */
     public static List<String> violations(WebDriver browser) {
         Results results = new AxeBuilder().withTags(TAGS).analyze(browser);

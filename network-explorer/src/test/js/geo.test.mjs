@@ -71,7 +71,7 @@ test('status slices cover the circle in proportion; a single status is a full ri
 
 test('a cluster links to the device list with the map filters and its cell bbox; unlocated devices link too', () => {
   const cell = { lat: -24.6, lon: 25.9, count: 3, online: 2, offline: 1, unknown: 0, byKind: { host: 3 }, bbox: [22.5, -45, 45, -22.5] };
-  assert.equal(clusterListHash(cell, { kind: 'host', status: '' }), '#/nodes?kind=host&bbox=22.5%2C-45%2C45%2C-22.5');
+  assert.equal(clusterListHash(cell, { kind: 'host', status: '' }), '#/nodes?kind=host&status=all&bbox=22.5%2C-45%2C45%2C-22.5');
   assert.equal(unlocatedListHash({ status: 'offline' }), '#/nodes?status=offline&located=false');
   assert.equal(describeCell(cell), '3 devices near 24.6° S, 25.9° E: 2 online, 1 offline (3 hosts)');
 });

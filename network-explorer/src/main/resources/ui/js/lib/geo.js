@@ -135,20 +135,23 @@ const fmtLon = v => `${Math.abs(v).toFixed(1)}° ${v < 0 ? 'W' : 'E'}`;
  * grid cell, so exactly the devices the circle counts).
  */
 export function clusterListHash(cell, filters) {
-  const p = new URLSearchParams();
-  if (filters.kind) p.set('kind', filters.kind);
-  if (filters.status) p.set('status', filters.status);
-  if (filters.datacenter) p.set('datacenter', filters.datacenter);
+  const p = listParams(filters);
   if (cell.bbox) p.set('bbox', cell.bbox.join(','));
   return '#/nodes?' + p.toString();
 }
 
-/** The device list's address for devices without a location, under the map's filters. */
-export function unlocatedListHash(filters) {
+// The list shows online devices when its address names no status, the map every status: say 'all'.
+function listParams(filters) {
   const p = new URLSearchParams();
   if (filters.kind) p.set('kind', filters.kind);
-  if (filters.status) p.set('status', filters.status);
+  p.set('status', filters.status || 'all');
   if (filters.datacenter) p.set('datacenter', filters.datacenter);
+  return p;
+}
+
+/** The device list's address for devices without a location, under the map's filters. */
+export function unlocatedListHash(filters) {
+  const p = listParams(filters);
   p.set('located', 'false');
   return '#/nodes?' + p.toString();
 }

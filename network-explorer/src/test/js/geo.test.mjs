@@ -8,9 +8,9 @@ const W = 1000, H = 500;
 const view = v => fitProjection(geoNaturalEarth1(), W, H, viewState(v));
 
 test('the address state is clamped and defaulted, longitudes wrap', () => {
-  assert.deepEqual(viewState({}), { zoom: 0, lat: 15, lon: 0 });
+  assert.deepEqual(viewState({}), { zoom: 0, lat: 0, lon: 0 });
   assert.deepEqual(viewState({ zoom: '99', lat: '-100', lon: '190' }), { zoom: 12, lat: -85, lon: -170 });
-  assert.deepEqual(viewState({ zoom: 'x', lat: 'NaN', lon: '' }), { zoom: 0, lat: 15, lon: 0 });
+  assert.deepEqual(viewState({ zoom: 'x', lat: 'NaN', lon: '' }), { zoom: 0, lat: 0, lon: 0 });
   assert.equal(wrapLon(180), 180);
   assert.equal(wrapLon(-181), 179);
 });

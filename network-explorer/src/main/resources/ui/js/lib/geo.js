@@ -13,7 +13,7 @@ export function viewState(params) {
   };
   return {
     zoom: Math.round(Math.min(MAX_ZOOM, Math.max(0, num(params.zoom, 0)))),
-    lat: Math.min(85, Math.max(-85, num(params.lat, 15))),
+    lat: Math.min(85, Math.max(-85, num(params.lat, 0))),
     lon: wrapLon(num(params.lon, 0)),
   };
 }

@@ -9,7 +9,7 @@ import { RANGES, rangeSpec, linear, timeTicks, tickLabel, availabilityPaths, noD
 import { outages, mergeEventPages } from '../lib/outages.js';
 
 const EVENTS_PAGE = 200;
-const CW = 900, CH = 240, M = { l: 48, r: 12, t: 12, b: 28 };
+const CW = 1200, CH = 210, M = { l: 48, r: 12, t: 12, b: 28 };
 const BAND_H = 26;
 const STATE_LABEL = { online: 'online', offline: 'offline', unknown: 'unknown', nodata: 'no data' };
 
@@ -29,8 +29,8 @@ export async function render(root, route) {
 
   const badge = h('span', { id: 'node-status' }, statusTag(n.status));
   const outs = outagesCard(id, firstEvents.items || []);
-  root.append(
-    h('div', { class: 'node-head' },
+  root.append(...[
+    h('div', { class: 'card node-head' },
       h('h2', { id: 'node-title', tabindex: '-1' }, h('span', { class: 'node-id' }, n.id), ' ', badge),
       h('p', { class: 'muted' }, `${n.kind} in ${n.datacenter ?? 'no datacenter'}`,
         n.city || n.country ? ` · ${[n.city, n.country].filter(Boolean).join(', ')}` : '',
@@ -43,7 +43,7 @@ export async function render(root, route) {
     availabilityCard(n, range, buckets, timeline, from, to),
     outs.section,
     relations(n),
-    recordCard(n, id, from, to));
+    recordCard(n, id, from, to)].filter(Boolean));
 
   // Live: this device's changes update its status and its outages/events in place.
   const unsubscribe = subscribe(({ event, node }) => {

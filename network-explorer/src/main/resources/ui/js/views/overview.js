@@ -56,7 +56,7 @@ export async function render(root) {
 
 function countsCard(dcs) {
   const head = h('tr', {}, h('th', { scope: 'col' }, 'Datacenter'),
-    KINDS.map(k => h('th', { scope: 'col', class: 'num' }, `${k[0].toUpperCase()}${k.slice(1)}s online / offline / unknown`)));
+    KINDS.map(k => h('th', { scope: 'col', class: 'num' }, `${k[0].toUpperCase()}${k.slice(1)}s`)));
   const totals = Object.fromEntries(KINDS.map(k => [k, { online: 0, offline: 0, unknown: 0 }]));
   const rows = dcs.map(d => {
     return h('tr', { 'data-dc': d.datacenter, class: d.problem ? 'has-problem' : null },
@@ -72,6 +72,7 @@ function countsCard(dcs) {
     KINDS.map(k => countsCell(totals[k], { kind: k })));
   return h('section', { class: 'card', id: 'dc-counts', 'aria-labelledby': 'dc-counts-title' },
     h('h3', { id: 'dc-counts-title' }, 'Devices by datacenter'),
+    h('p', { class: 'muted' }, 'Each cell: online / offline / unknown; a number opens those devices.'),
     h('table', { class: 'counts' }, h('thead', {}, head), h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No datacenter seen yet.'))),
       h('tfoot', {}, foot)));
 }

@@ -60,6 +60,40 @@ final class Timeline {
         };
     }
 
+    /** One event of a device as far as its state goes. */
+    record Transition(Instant at, long seq, State state) {
+    }
+
+    /**
+     * Segments covering [from, to) from all of a device's transitions before {@code to}, in any
+     * order (sorted here by time, then sequence, as {@link #load} reads them).
+     */
+    static List<Segment> segments(List<Transition> transitions, Instant from, Instant to) {
+        List<Transition> sorted = new ArrayList<>(transitions);
+        sorted.sort(java.util.Comparator.comparing(Transition::at).thenComparingLong(Transition::seq));
+        State current = null;
+        Instant cursor = from;
+        List<Segment> segments = new ArrayList<>();
+        for (Transition t : sorted) {
+            if (t.at().isBefore(from)) {
+                current = t.state();
+                continue;
+            }
+            if (!t.at().isBefore(to)) {
+                break;
+            }
+            if (current != null && t.at().isAfter(cursor)) {
+                segments.add(new Segment(cursor, t.at(), current));
+            }
+            current = t.state();
+            cursor = t.at();
+        }
+        if (current != null && to.isAfter(cursor)) {
+            segments.add(new Segment(cursor, to, current));
+        }
+        return segments;
+    }
+
     /** Segments covering [from, to) from the device's events (none before its first event). */
     static List<Segment> load(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
         State current = null;
@@ -122,7 +156,50 @@ final class Timeline {
         return new Availability(from, to, observed == 0 ? 0 : (double) online / observed, observed);
     }
 
-    private static List<Period> merge(List<Period> periods) {
+    /**
+     * The device's state over [from, to) as consecutive spans: a segment's state inside an
+     * observation period, {@code nodata} outside every period or before the first event.
+     */
+    static List<StateSpan> spans(List<Segment> segments, List<Period> periods, Instant from, Instant to) {
+        java.util.TreeSet<Instant> cuts = new java.util.TreeSet<>();
+        cuts.add(from);
+        cuts.add(to);
+        for (Segment s : segments) {
+            cuts.add(s.from());
+            cuts.add(s.to());
+        }
+        List<Period> merged = merge(periods);
+        for (Period p : merged) {
+            cuts.add(p.from());
+            cuts.add(p.to());
+        }
+        List<StateSpan> spans = new ArrayList<>();
+        Instant a = null;
+        for (Instant b : cuts.subSet(from, true, to, true)) {
+            if (a != null) {
+                String status = "nodata";
+                Instant at = a;
+                boolean observed = merged.stream().anyMatch(p -> !p.from().isAfter(at) && p.to().isAfter(at));
+                if (observed) {
+                    for (Segment s : segments) {
+                        if (!s.from().isAfter(at) && s.to().isAfter(at)) {
+                            status = s.state().name().toLowerCase(java.util.Locale.ROOT);
+                        }
+                    }
+                }
+                StateSpan last = spans.isEmpty() ? null : spans.get(spans.size() - 1);
+                if (last != null && last.status().equals(status)) {
+                    spans.set(spans.size() - 1, new StateSpan(status, last.from(), b));
+                } else {
+                    spans.add(new StateSpan(status, a, b));
+                }
+            }
+            a = b;
+        }
+        return spans;
+    }
+
+    static List<Period> merge(List<Period> periods) {
         List<Period> sorted = new ArrayList<>(periods);
         sorted.sort(java.util.Comparator.comparing(Period::from));
         List<Period> merged = new ArrayList<>();

@@ -22,10 +22,10 @@ final class MapRoutes {
     /** Cells at zoom 0: 16 across the world (22.5°), each zoom level halves them. */
     static final double BASE_CELLS = 16;
     /**
-     * Most grid cells one answer may span (world at zoom 5 is 512 x 256): a finer zoom needs a
-     * bbox, so an answer stays the size of what a screen shows, not of the device count.
+     * Most grid cells one answer may span (the world at zoom 5 is 513 x 257 counted with its edge
+     * rows): a finer zoom needs a bbox, so an answer stays the size of what a screen shows.
      */
-    static final double MAX_GRID_CELLS = 131_072;
+    static final double MAX_GRID_CELLS = 140_000;
     static final int MAX_GATEWAY_HOSTS = 500;
 
     private final NodeJson json;

@@ -60,40 +60,6 @@ final class Timeline {
         };
     }
 
-    /** One event of a device as far as its state goes. */
-    record Transition(Instant at, long seq, State state) {
-    }
-
-    /**
-     * Segments covering [from, to) from all of a device's transitions before {@code to}, in any
-     * order (sorted here by time, then sequence, as {@link #load} reads them).
-     */
-    static List<Segment> segments(List<Transition> transitions, Instant from, Instant to) {
-        List<Transition> sorted = new ArrayList<>(transitions);
-        sorted.sort(java.util.Comparator.comparing(Transition::at).thenComparingLong(Transition::seq));
-        State current = null;
-        Instant cursor = from;
-        List<Segment> segments = new ArrayList<>();
-        for (Transition t : sorted) {
-            if (t.at().isBefore(from)) {
-                current = t.state();
-                continue;
-            }
-            if (!t.at().isBefore(to)) {
-                break;
-            }
-            if (current != null && t.at().isAfter(cursor)) {
-                segments.add(new Segment(cursor, t.at(), current));
-            }
-            current = t.state();
-            cursor = t.at();
-        }
-        if (current != null && to.isAfter(cursor)) {
-            segments.add(new Segment(cursor, to, current));
-        }
-        return segments;
-    }
-
     /** Segments covering [from, to) from the device's events (none before its first event). */
     static List<Segment> load(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
         State current = null;

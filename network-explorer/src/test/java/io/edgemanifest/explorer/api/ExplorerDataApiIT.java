@@ -344,12 +344,19 @@ class ExplorerDataApiIT {
         volatile boolean ended;
 
         Stream(ExplorerApi to, String lastEventId) throws Exception {
+            this(open(to, lastEventId));
+        }
+
+        private static HttpResponse<InputStream> open(ExplorerApi to, String lastEventId) throws Exception {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port() + "/api/stream"))
                     .header("Accept", "text/event-stream");
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
-            HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        }
+
+        Stream(HttpResponse<InputStream> response) {
             assertThat(response.statusCode()).isEqualTo(200);
             body = response.body();
             Thread.ofVirtual().start(() -> {
@@ -449,13 +456,45 @@ class ExplorerDataApiIT {
     }
 
     @Test
-    void closingTheApiEndsEveryStream() throws Exception {
+    void streamsAreCappedADisconnectedClientFreesItsSlotAndClosingTheApiEndsThemAll() throws Exception {
         ExplorerApi second = new ExplorerApi(store, Clock.systemUTC(), StoreConfig.DEFAULT_TARGETS, Map::of,
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).start("127.0.0.1", 0);
-        try (Stream stream = new Stream(second, null)) {
-            stream.next("counts");
+        List<Stream> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < LiveStream.MAX_CLIENTS; i++) {
+                streams.add(new Stream(second, null));
+            }
+            for (Stream s : streams) {
+                s.next("counts");
+            }
+            HttpRequest one = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.port() + "/api/stream"))
+                    .header("Accept", "text/event-stream").build();
+            HttpResponse<String> refused = HTTP.send(one, HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(JSON.readTree(refused.body()).get("error").asText()).contains("too many live streams");
+
+            // A client that goes away is noticed at the next write (an event here, else the heartbeat).
+            streams.remove(0).close();
+            int[] at = {100};
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(700)).until(() -> {
+                store.apply(List.of(event("cap-" + at[0], DeviceStatus.ONLINE, EventType.ONLINE, at[0]++)));
+                HttpResponse<InputStream> r = HTTP.send(one, HttpResponse.BodyHandlers.ofInputStream());
+                if (r.statusCode() == 200) {
+                    streams.add(new Stream(r));
+                    return true;
+                }
+                r.body().close();
+                return false;
+            });
             second.close();
-            await().atMost(Duration.ofSeconds(5)).until(() -> stream.ended);
+            for (Stream s : streams) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> s.ended);
+            }
+        } finally {
+            second.close(); // again after a failure above: stopping twice is harmless
+            for (Stream s : streams) {
+                s.close();
+            }
         }
     }
 }

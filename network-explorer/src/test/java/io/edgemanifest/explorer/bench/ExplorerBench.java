@@ -104,13 +104,23 @@ public final class ExplorerBench {
                 double[] list = time(http, i -> base + "/api/nodes?status=online&limit=100", 200, 2000);
                 double[] listPage = time(http, i -> base + "/api/nodes?status=online&limit=100&sort=-lastSeen", 100, 500);
                 double[] node = time(http, i -> base + "/api/nodes/" + ids.get(random.nextInt(ids.size())), 100, 1000);
-                double[] map0 = time(http, i -> base + "/api/map?zoom=0", 20, 200);
-                double[] map3 = time(http, i -> base + "/api/map?zoom=3", 20, 200);
-                double[] map0f = time(http, i -> base + "/api/map?zoom=0&status=offline&kind=host", 20, 200);
-                double[] map3f = time(http, i -> base + "/api/map?zoom=3&status=online&datacenter=sg-1", 20, 200);
-                double[] map6b = time(http, i -> base + "/api/map?zoom=6&bbox=-10,35,30,60", 20, 200);
-                double[] counts = time(http, i -> base + "/api/nodes/counts?kind=host", 20, 200);
-                double[] report24 = time(http, i -> base + "/api/report/availability?range=24h", 5, 50);
+                // H2 answers a query repeated on unchanged tables from its result cache; ingest writes
+                // all the time in production, so one device row is rewritten (untimed) before each
+                // request: these are the figures of a real aggregation, not of the cache.
+                Runnable touch = () -> {
+                    String id = ids.get(random.nextInt(ids.size()));
+                    Device d = store.find(id).orElseThrow();
+                    store.apply(List.of(new Change(new Device(d.id(), d.kind(), d.datacenter(), d.status(), d.firstSeen(),
+                            d.lastSeen().plusMillis(1), d.statusSince(), d.recordJson(), d.parseError(), d.gateway(), d.city(),
+                            d.country(), d.labels(), d.lat(), d.lon()), null, now, null)));
+                };
+                double[] map0 = time(http, i -> base + "/api/map?zoom=0", 20, 200, touch);
+                double[] map3 = time(http, i -> base + "/api/map?zoom=3", 20, 200, touch);
+                double[] map0f = time(http, i -> base + "/api/map?zoom=0&status=offline&kind=host", 20, 200, touch);
+                double[] map3f = time(http, i -> base + "/api/map?zoom=3&status=online&datacenter=sg-1", 20, 200, touch);
+                double[] map6b = time(http, i -> base + "/api/map?zoom=6&bbox=-10,35,30,60", 20, 200, touch);
+                double[] counts = time(http, i -> base + "/api/nodes/counts?kind=host", 20, 200, touch);
+                double[] report24 = time(http, i -> base + "/api/report/availability?range=24h", 5, 50, touch);
                 // Longer ranges: one pass over all events, computed once then reused for 60 s: time the first.
                 double[] reportCold = new double[3];
                 String[] longRanges = {"7d", "30d", "90d"};
@@ -185,11 +195,18 @@ public final class ExplorerBench {
     }
 
     private static double[] time(HttpClient http, java.util.function.IntFunction<String> url, int warmup, int n) throws Exception {
+        return time(http, url, warmup, n, () -> { });
+    }
+
+    /** @param before runs untimed before each timed request */
+    private static double[] time(HttpClient http, java.util.function.IntFunction<String> url, int warmup, int n, Runnable before)
+            throws Exception {
         for (int i = 0; i < warmup; i++) {
             http.send(HttpRequest.newBuilder(URI.create(url.apply(i))).build(), HttpResponse.BodyHandlers.discarding());
         }
         double[] ms = new double[n];
         for (int i = 0; i < n; i++) {
+            before.run();
             long t = System.nanoTime();
             HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url.apply(i))).build(), HttpResponse.BodyHandlers.discarding());
             ms[i] = (System.nanoTime() - t) / 1e6;

@@ -365,11 +365,14 @@ abstract class DeviceStoreContract {
         store.apply(List.of(change("bad", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(6)))));
         store.apply(List.of(change("never", DeviceStatus.UNKNOWN, EventType.UNKNOWN, T0)));
         store.apply(List.of(new Change(device("gw", "gateway", "sg-b", DeviceStatus.ONLINE, T0), EventType.ONLINE, T0, null)));
+        // Stored out of time order (seq order is not time order): offline from 1 h, online from 2 h.
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(2)))));
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(1)))));
         store.refreshAvailability(now);
 
         List<ReportRow> stored = store.availabilityReport(T0, now, true);
         List<ReportRow> computed = store.availabilityReport(T0, now, false);
-        ReportRow hosts = new ReportRow("host", "sg-a", 3, 2, (1.0 + 0.25) / 2, 1);
+        ReportRow hosts = new ReportRow("host", "sg-a", 4, 3, (1.0 + 0.25 + 22.0 / 23) / 3, 1);
         assertThat(stored).hasSize(2);
         assertThat(stored.get(1).kind()).isEqualTo("host");
         for (List<ReportRow> rows : List.of(stored, computed)) {

@@ -134,7 +134,7 @@ export async function render(root, route) {
       if (filters.status) q.set('status', filters.status);
       const page = await api('/api/nodes?' + q);
       const [w, so, e, n] = c.bbox;
-      const ids = page.items.filter(d => d.lat != null && d.lon != null && d.lon >= w && d.lon <= e && d.lat >= so && d.lat <= n).map(d => d.id);
+      const ids = page.items.filter(d => d.lat != null && d.lon != null && d.lon >= w && d.lon < e && d.lat >= so && d.lat < n).map(d => d.id);
       const answers = await Promise.all(ids.map(id => api('/api/map/links?id=' + encodeURIComponent(id))));
       if (mine !== linkGen) return;
       const lines = linkLines(answers.flatMap(a => a.links || []), projection);

@@ -8,6 +8,7 @@ import { relativeTime, localTime, pct, num, subscribe } from './deps.js';
 const KINDS = ['host', 'gateway', 'stargate'];
 const STATUSES = ['online', 'offline', 'unknown'];
 const LATEST = 20;
+const BELOW_SHOWN = 10; // the worst ten; the link lists them all
 
 const PROBLEMS = {
   unreachable: 'replicate cannot read this datacenter: its devices show unknown until it answers again.',
@@ -89,7 +90,7 @@ function countsCell(c, filter) {
 }
 
 function belowCard(below, targets) {
-  const items = below.items || [];
+  const items = (below.items || []).slice(0, BELOW_SHOWN);
   const targetText = Object.entries(targets).map(([k, t]) => `${k} ${pct(t)}`).join(', ');
   return h('section', { class: 'card', id: 'below', 'aria-labelledby': 'below-title' },
     h('h3', { id: 'below-title' }, `Below target: ${num(below.total || 0)} device${below.total === 1 ? '' : 's'}`),

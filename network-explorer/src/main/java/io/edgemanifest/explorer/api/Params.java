@@ -39,8 +39,10 @@ final class Params {
             throw ApiError.badParameter("sort", sort, "one of " + SORTS + ", '-' for descending");
         }
         Boolean belowTarget = ctx.queryParam("belowTarget") == null ? null : bool(ctx, "belowTarget");
+        Boolean located = ctx.queryParam("located") == null ? null : bool(ctx, "located");
         return new DeviceQuery(kind, blankToNull(ctx.queryParam("datacenter")), status, blankToNull(ctx.queryParam("q")),
-                belowTarget, sort, limit, cursor, blankToNull(ctx.queryParam("gateway")));
+                belowTarget, sort, limit, cursor, blankToNull(ctx.queryParam("gateway")), MapRoutes.bbox(ctx.queryParam("bbox")),
+                located);
     }
 
     static DeviceStatus status(String value) {

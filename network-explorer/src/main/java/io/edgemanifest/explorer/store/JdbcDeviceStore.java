@@ -356,6 +356,22 @@ public final class JdbcDeviceStore implements DeviceStore {
             where.append(" AND search_text LIKE ? ESCAPE '!'");
             args.add("%" + q.q().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
         }
+        if (q.located() != null) {
+            where.append(q.located() ? " AND lat IS NOT NULL" : " AND lat IS NULL");
+        }
+        if (q.bbox() != null) {
+            // Half-open as the map's grid cells (floor(lat / cell)), so a cluster's bbox lists
+            // exactly its devices; the world's own north and east edges are included.
+            double[] b = q.bbox();
+            where.append(" AND lat >= ? AND lat ").append(b[3] >= 90 ? "<=" : "<").append(" ?");
+            args.add(b[1]);
+            args.add(b[3]);
+            String eastOp = b[2] >= 180 ? "<=" : "<";
+            // west > east: the box crosses the antimeridian (e.g. 170,-50,-170,-10)
+            where.append(b[0] <= b[2] ? " AND lon >= ? AND lon " + eastOp + " ?" : " AND (lon >= ? OR lon " + eastOp + " ?)");
+            args.add(b[0]);
+            args.add(b[2]);
+        }
         if (Boolean.TRUE.equals(q.belowTarget())) {
             where.append(" AND avail_24h >= 0 AND avail_24h < CASE kind WHEN 'host' THEN ? WHEN 'gateway' THEN ? ELSE ? END");
             args.add(targets.getOrDefault("host", 0.0));

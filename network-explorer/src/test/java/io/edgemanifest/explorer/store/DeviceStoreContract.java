@@ -356,6 +356,34 @@ abstract class DeviceStoreContract {
     }
 
     @Test
+    void theListTakesACellsBboxHalfOpenAsTheMapGridAndFiltersByHavingALocation() {
+        DeviceStore store = store();
+        store.apply(List.of(stored(located("in", "host", "sg-a", DeviceStatus.ONLINE, null, 10.0, 10.0)),
+                stored(located("west-edge", "host", "sg-a", DeviceStatus.OFFLINE, null, 5.0, 0.0)),
+                stored(located("east-edge", "host", "sg-a", DeviceStatus.ONLINE, null, 5.0, 22.5)),
+                stored(located("north-edge", "host", "sg-a", DeviceStatus.ONLINE, null, 22.5, 5.0)),
+                stored(located("date-line", "host", "sg-a", DeviceStatus.ONLINE, null, -17.0, 179.0)),
+                stored(located("world-corner", "host", "sg-a", DeviceStatus.ONLINE, null, 90.0, 180.0)),
+                stored(located("nowhere", "host", "sg-a", DeviceStatus.ONLINE, null, null, null))));
+        DeviceQuery all = new DeviceQuery(null, null, null, null, null, "id", 100, null);
+
+        // The zoom-0 cell [0, 22.5) x [0, 22.5): a device on its east or north edge is the next cell's.
+        DeviceQuery cell = all.within(new double[] {0, 0, 22.5, 22.5}, null);
+        assertThat(store.list(cell, T0).items()).extracting(Device::id).containsExactly("in", "west-edge");
+        assertThat(store.list(cell, T0).total()).isEqualTo(2);
+        assertThat(store.statusCounts(cell)).containsEntry(DeviceStatus.ONLINE, 1L).containsEntry(DeviceStatus.OFFLINE, 1L);
+        assertThat(store.list(cell.from(null).within(new double[] {22.5, 0, 45, 22.5}, null), T0).items())
+                .extracting(Device::id).containsExactly("east-edge");
+        assertThat(store.list(all.within(new double[] {170, -40, -170, 0}, null), T0).items()).as("across the antimeridian")
+                .extracting(Device::id).containsExactly("date-line");
+        assertThat(store.list(all.within(new double[] {157.5, 67.5, 180, 90}, null), T0).items())
+                .as("the world's north and east edges belong to the last cell").extracting(Device::id).containsExactly("world-corner");
+
+        assertThat(store.list(all.within(null, false), T0).items()).extracting(Device::id).containsExactly("nowhere");
+        assertThat(store.list(all.within(null, true), T0).total()).isEqualTo(6);
+    }
+
+    @Test
     void theAvailabilityReportComputedFromEventsAgreesWithTheRefreshedColumn() {
         DeviceStore store = store();
         store.beginObservation(T0);

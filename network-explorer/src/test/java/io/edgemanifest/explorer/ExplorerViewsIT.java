@@ -290,6 +290,12 @@ class ExplorerViewsIT {
         HttpResponse<String> list = get("/api/nodes?limit=1&bbox=" + bbox);
         assertThat(list.statusCode()).isEqualTo(200);
         assertThat(list.body()).contains("\"total\":" + count);
+        assertThat(get("/api/nodes?located=false&limit=1").body()).contains("\"total\":" + UNLOCATED);
+        for (String bad : List.of("bbox=1,2,3", "bbox=0,50,10,40", "bbox=x,0,1,1", "located=maybe")) {
+            HttpResponse<String> r = get("/api/nodes?" + bad);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(r.body()).as(bad).contains(bad.substring(0, bad.indexOf('=')));
+        }
 
         // Hovering a small cluster draws its devices' chains: host -> gateway -> stargate.
         open("#/map?zoom=6&lat=-24.3&lon=26.3");

@@ -16,8 +16,13 @@ export function s(tag, attrs, ...children) {
 function build(el, attrs, children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v == null || v === false) continue;
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? '' : String(v));
+    if (k.startsWith('on')) {
+      // A handler is a function, never attribute text: the CSP refuses inline handlers anyway.
+      if (typeof v !== 'function') throw new TypeError(`${k} must be a function`);
+      el.addEventListener(k.slice(2), v);
+    } else {
+      el.setAttribute(k, v === true ? '' : String(v));
+    }
   }
   for (const c of children.flat(Infinity)) {
     if (c == null || c === false) continue;

@@ -125,9 +125,11 @@ public final class Explorer implements AutoCloseable {
         }
         Map<String, Object> result = new LinkedHashMap<>();
         Map<String, Map<String, Object>> status = ingest.replicateStatus();
+        java.util.Set<String> silent = ingest.silentDatacenters();
         ingest.datacenters().forEach((dc, reachable) -> {
             Map<String, Object> entry = new LinkedHashMap<>(status.getOrDefault(dc, Map.of()));
             entry.put("reachable", reachable);
+            entry.put("silent", silent.contains(dc));
             result.put(dc, entry);
         });
         return result;

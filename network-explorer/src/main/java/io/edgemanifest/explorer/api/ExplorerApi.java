@@ -31,7 +31,6 @@ import java.util.function.Supplier;
 public final class ExplorerApi implements AutoCloseable {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ExplorerApi.class);
-    private static final Set<String> SORTS = Set.of("id", "kind", "datacenter", "status", "lastSeen", "firstSeen", "availability");
 
     private final DeviceStore store;
     private final Clock clock;
@@ -39,6 +38,8 @@ public final class ExplorerApi implements AutoCloseable {
     private final Supplier<Map<String, Object>> datacenterStatus;
     private final PrometheusMeterRegistry metrics;
     private final Javalin app;
+    private final NodeJson json;
+    private final LiveStream live;
 
     /**
      * @param datacenterStatus replicate status per datacenter as ingest last read it (dc -> JSON-able map)
@@ -89,12 +90,18 @@ public final class ExplorerApi implements AutoCloseable {
                 ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
             });
         }
+        this.json = new NodeJson(store, clock, this.targets, datacenterStatus);
+        new NodeRoutes(json).register(app); // before /api/nodes/{id}: "counts" is no device
+        new ExportRoutes(json).register(app);
         app.get("/api/nodes", this::nodes);
         app.get("/api/nodes/{id}", this::node);
         app.get("/api/nodes/{id}/events", this::events);
         app.get("/api/nodes/{id}/availability", this::availability);
-        app.get("/api/datacenters", this::datacenters);
-        app.get("/api/summary", this::summary);
+        new NetworkRoutes(json).register(app);
+        app.get("/api/summary", ctx -> ctx.json(json.summary()));
+        new MapRoutes(json).register(app);
+        new ReportRoutes(json).register(app);
+        this.live = new LiveStream(json).register(app);
     }
 
     public ExplorerApi start(String host, int port) {
@@ -107,53 +114,19 @@ public final class ExplorerApi implements AutoCloseable {
     }
 
     private void nodes(Context ctx) {
-        String kind = optionalEnum(ctx, "kind", Set.of("host", "gateway", "stargate"));
-        DeviceStatus status = ctx.queryParam("status") == null ? null : parseStatus(ctx.queryParam("status"));
-        String sort = ctx.queryParam("sort") == null ? "id" : ctx.queryParam("sort");
-        if (!SORTS.contains(sort.startsWith("-") ? sort.substring(1) : sort)) {
-            throw ApiError.badParameter("sort", sort, "one of " + SORTS + ", '-' for descending");
-        }
-        int limit = intParam(ctx, "limit", 50, 1, 1000);
-        Boolean belowTarget = ctx.queryParam("belowTarget") == null ? null : boolParam(ctx, "belowTarget");
-        DeviceQuery query = new DeviceQuery(kind, ctx.queryParam("datacenter"), status, blankToNull(ctx.queryParam("q")),
-                belowTarget, sort, limit, ctx.queryParam("cursor"));
+        int limit = Params.integer(ctx, "limit", 50, 1, 1000);
+        DeviceQuery query = Params.deviceQuery(ctx, limit, ctx.queryParam("cursor"));
         Page<Device> page;
         try {
             page = store.list(query, clock.instant());
         } catch (IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
         }
-        Map<String, Double> availability = store.availability24h(page.items().stream().map(Device::id).toList());
-        List<Map<String, Object>> items = new ArrayList<>();
-        for (Device d : page.items()) {
-            Map<String, Object> item = summary(d);
-            Double a = availability.get(d.id());
-            item.put("availability24h", a);
-            item.put("belowTarget", a != null && a < targets.getOrDefault(d.kind(), 0.0));
-            items.add(item);
-        }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("items", items);
+        body.put("items", json.nodes(page.items()));
         body.put("total", page.total());
         body.put("nextCursor", page.nextCursor());
         ctx.json(body);
-    }
-
-    private Map<String, Object> summary(Device d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", d.id());
-        m.put("kind", d.kind());
-        m.put("datacenter", d.datacenter());
-        m.put("status", d.status().name().toLowerCase(Locale.ROOT));
-        m.put("firstSeen", d.firstSeen());
-        m.put("lastSeen", d.status() == DeviceStatus.ONLINE ? clock.instant() : d.lastSeen());
-        m.put("statusSince", d.statusSince());
-        m.put("gateway", d.gateway());
-        m.put("city", d.city());
-        m.put("country", d.country());
-        m.put("labels", d.labels());
-        m.put("parseError", d.parseError());
-        return m;
     }
 
     private Device device(Context ctx) {
@@ -164,15 +137,17 @@ public final class ExplorerApi implements AutoCloseable {
     private void node(Context ctx) {
         Device d = device(ctx);
         Instant now = clock.instant();
-        Map<String, Object> body = summary(d);
+        Map<String, Object> body = json.nodes(List.of(d)).get(0);
         body.put("record", d.recordJson() == null ? null : rawJson(d.recordJson()));
         double target = targets.getOrDefault(d.kind(), 0.0);
         Map<String, Object> availability = new LinkedHashMap<>();
-        for (var window : List.of(Map.entry("24h", Duration.ofHours(24)), Map.entry("7d", Duration.ofDays(7)),
-                Map.entry("30d", Duration.ofDays(30)))) {
+        Map<String, Long> observed = new LinkedHashMap<>();
+        for (var window : Params.RANGES.entrySet()) {
             Availability a = store.availability(d.id(), now.minus(window.getValue()), now);
             availability.put(window.getKey(), a.share()); // null: no data, not 0 %
+            observed.put(window.getKey(), a.observedMillis());
         }
+        availability.put("observedMillis", observed);
         availability.put("target", target);
         Double day = (Double) availability.get("24h");
         availability.put("belowTarget", day != null && day < target);
@@ -182,7 +157,9 @@ public final class ExplorerApi implements AutoCloseable {
         if ("gateway".equals(d.kind())) {
             body.put("hosts", byStatus(store.hostsOfGateway(d.id())));
         } else if ("stargate".equals(d.kind()) && d.datacenter() != null) {
-            body.put("hosts", byStatus(store.counts().getOrDefault(d.datacenter(), Map.of()).getOrDefault("host", Map.of())));
+            var dc = store.counts().getOrDefault(d.datacenter(), Map.of());
+            body.put("hosts", byStatus(dc.getOrDefault("host", Map.of())));
+            body.put("gateways", byStatus(dc.getOrDefault("gateway", Map.of())));
         }
         ctx.json(body);
     }
@@ -216,18 +193,12 @@ public final class ExplorerApi implements AutoCloseable {
 
     private void events(Context ctx) {
         Device d = device(ctx);
-        int limit = intParam(ctx, "limit", 100, 1, 1000);
+        int limit = Params.integer(ctx, "limit", 100, 1, 1000);
         // seq is a BIGINT: a long, or paging would stop at 2^31 events
-        Long before = ctx.queryParam("before") == null ? null : longParam(ctx, "before", 0, Long.MAX_VALUE);
+        Long before = Params.optionalLong(ctx, "before", 0, Long.MAX_VALUE);
         List<Map<String, Object>> items = new ArrayList<>();
         for (Event e : store.events(d.id(), before, limit)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("seq", e.seq());
-            m.put("type", e.type().name());
-            m.put("at", e.at());
-            m.put("datacenter", e.datacenter());
-            m.put("detail", e.detail());
-            items.add(m);
+            items.add(json.event(new Event(e.seq(), e.deviceId(), e.type(), e.at(), e.datacenter(), e.detail(), d.kind())));
         }
         ctx.json(Map.of("items", items));
     }
@@ -240,7 +211,7 @@ public final class ExplorerApi implements AutoCloseable {
             case "daily" -> Duration.ofDays(1);
             default -> throw ApiError.badParameter("range", range, "hourly or daily");
         };
-        int count = intParam(ctx, "count", "hourly".equals(range) ? 24 : 7, 1, "hourly".equals(range) ? 24 * 31 : 366);
+        int count = Params.integer(ctx, "count", "hourly".equals(range) ? 24 : 7, 1, "hourly".equals(range) ? 24 * 31 : 366);
         List<Map<String, Object>> buckets = new ArrayList<>();
         for (Availability a : store.availabilityBuckets(d.id(), size, count, clock.instant())) {
             Map<String, Object> bucket = new LinkedHashMap<>();
@@ -253,107 +224,6 @@ public final class ExplorerApi implements AutoCloseable {
         ctx.json(Map.of("range", range, "buckets", buckets, "target", targets.getOrDefault(d.kind(), 0.0)));
     }
 
-    private void datacenters(Context ctx) {
-        Map<String, Map<String, Map<DeviceStatus, Long>>> counts = store.counts();
-        Map<String, Object> status = datacenterStatus.get();
-        List<Map<String, Object>> items = new ArrayList<>();
-        java.util.TreeSet<String> names = new java.util.TreeSet<>(counts.keySet());
-        names.addAll(status.keySet());
-        for (String dc : names) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("datacenter", dc);
-            Map<String, Map<String, Long>> byKind = new LinkedHashMap<>();
-            counts.getOrDefault(dc, Map.of()).forEach((kind, byStatus) -> {
-                Map<String, Long> s = new LinkedHashMap<>();
-                byStatus.forEach((st, n) -> s.put(st.name().toLowerCase(Locale.ROOT), n));
-                byKind.put(kind, s);
-            });
-            m.put("devices", byKind);
-            m.put("replicate", status.get(dc));
-            items.add(m);
-        }
-        ctx.json(Map.of("items", items));
-    }
-
-    private void summary(Context ctx) {
-        Map<String, Map<String, Long>> byKind = new LinkedHashMap<>();
-        long total = 0;
-        for (var dc : store.counts().values()) {
-            for (var kind : dc.entrySet()) {
-                for (var st : kind.getValue().entrySet()) {
-                    byKind.computeIfAbsent(kind.getKey(), k -> new LinkedHashMap<>())
-                            .merge(st.getKey().name().toLowerCase(Locale.ROOT), st.getValue(), Long::sum);
-                    total += st.getValue();
-                }
-            }
-        }
-        ctx.json(Map.of("devices", total, "byKind", byKind, "events", store.eventCount(),
-                "datacenters", datacenterStatus.get().size()));
-    }
-
-    private static DeviceStatus parseStatus(String value) {
-        try {
-            return DeviceStatus.valueOf(value.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw ApiError.badParameter("status", value, "online, offline or unknown");
-        }
-    }
-
-    private static String optionalEnum(Context ctx, String name, Set<String> allowed) {
-        String value = ctx.queryParam(name);
-        if (value == null) {
-            return null;
-        }
-        if (!allowed.contains(value)) {
-            throw ApiError.badParameter(name, value, "one of " + allowed);
-        }
-        return value;
-    }
-
-    private static int intParam(Context ctx, String name, int fallback, int min, int max) {
-        String value = ctx.queryParam(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(value);
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiError.badParameter(name, value, "an integer from " + min + " to " + max);
-        }
-    }
-
-    private static long longParam(Context ctx, String name, long min, long max) {
-        String value = ctx.queryParam(name);
-        try {
-            long n = Long.parseLong(value);
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiError.badParameter(name, value, "an integer from " + min + " to " + max);
-        }
-    }
-
-    private static boolean boolParam(Context ctx, String name) {
-        String value = ctx.queryParam(name);
-        if ("true".equals(value)) {
-            return true;
-        }
-        if ("false".equals(value)) {
-            return false;
-        }
-        throw ApiError.badParameter(name, value, "true or false");
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
-
     private static com.fasterxml.jackson.databind.JsonNode rawJson(String json) {
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
@@ -364,6 +234,7 @@ public final class ExplorerApi implements AutoCloseable {
 
     @Override
     public void close() {
+        live.close(); // every stream ends, or the server would wait for them
         app.stop();
     }
 }

@@ -79,8 +79,10 @@ final class DeviceStateMachine {
             if (meaningfulChange(known, device)) {
                 return Optional.of(new Change(device, EventType.UPDATED, now, describeUpdate(known, device)));
             }
-            if (!Objects.equals(known.recordJson(), device.recordJson())) {
-                return Optional.of(new Change(device, null, now, null)); // stored, but no event: churn
+            if (!Objects.equals(known.recordJson(), device.recordJson()) || !samePosition(known, device)) {
+                // stored, but no event: churn, or a position column filled from an unchanged record
+                // (rows stored before V2.2 have none until ingest reads their record again)
+                return Optional.of(new Change(device, null, now, null));
             }
             return Optional.empty();
         }
@@ -132,6 +134,8 @@ final class DeviceStateMachine {
         String gateway = null;
         String city = null;
         String country = null;
+        Double lat = null;
+        Double lon = null;
         Map<String, String> labels = new LinkedHashMap<>();
         String json = entry.json();
         boolean readable = false;
@@ -154,6 +158,20 @@ final class DeviceStateMachine {
                 if (location != null && location.isObject()) {
                     city = bounded(text(location.get("city")), InboundLimits.MAX_CITY, "location.city", problems);
                     country = bounded(text(location.get("country")), InboundLimits.MAX_COUNTRY, "location.country", problems);
+                    JsonNode la = location.get("lat");
+                    JsonNode lo = location.get("lon");
+                    if (la != null && lo != null && la.isNumber() && lo.isNumber()) {
+                        double a = la.asDouble();
+                        double o = lo.asDouble();
+                        if (a >= -90 && a <= 90 && o >= -180 && o <= 180) {
+                            lat = a;
+                            lon = o;
+                        } else {
+                            problems.add("location.lat/lon out of range (left out)");
+                        }
+                    } else if ((la != null && !la.isNull()) || (lo != null && !lo.isNull())) {
+                        problems.add("location.lat/lon not a pair of numbers (left out)");
+                    }
                 }
                 JsonNode l = node.get("labels");
                 if (l != null && l.isObject()) {
@@ -182,7 +200,11 @@ final class DeviceStateMachine {
         Instant since = known != null && known.status() == DeviceStatus.ONLINE ? known.statusSince() : now;
         String error = problems.isEmpty() ? null : InboundLimits.stripControl(String.join("; ", problems));
         return new Device(id, entry.kind(), datacenter, DeviceStatus.ONLINE, firstSeen, now, since,
-                readable ? json : null, error, gateway, city, country, labels);
+                readable ? json : null, error, gateway, city, country, labels, lat, lon);
+    }
+
+    private static boolean samePosition(Device a, Device b) {
+        return Objects.equals(a.lat(), b.lat()) && Objects.equals(a.lon(), b.lon());
     }
 
     private static String bounded(String text, int max, String field, List<String> problems) {
@@ -205,6 +227,9 @@ final class DeviceStateMachine {
                 || !Objects.equals(before.city(), after.city()) || !Objects.equals(before.country(), after.country())
                 || !Objects.equals(before.labels(), after.labels())) {
             return true;
+        }
+        if (!samePosition(before, after) && !Objects.equals(before.recordJson(), after.recordJson())) {
+            return true; // moved (a column merely filled from the same record is no event)
         }
         return !Objects.equals(meaningful(before.recordJson()), meaningful(after.recordJson()));
     }
@@ -232,7 +257,7 @@ final class DeviceStateMachine {
     private static Device withStatus(Device d, DeviceStatus status, Instant now) {
         return new Device(d.id(), d.kind(), d.datacenter(), status, d.firstSeen(),
                 d.status() == DeviceStatus.ONLINE ? now : d.lastSeen(), now, d.recordJson(), d.parseError(),
-                d.gateway(), d.city(), d.country(), d.labels());
+                d.gateway(), d.city(), d.country(), d.labels(), d.lat(), d.lon());
     }
 
     private static String describeUpdate(Device before, Device after) {
@@ -240,7 +265,8 @@ final class DeviceStateMachine {
         if (!Objects.equals(before.gateway(), after.gateway())) {
             parts.add("gateway " + before.gateway() + " -> " + after.gateway());
         }
-        if (!Objects.equals(before.city(), after.city()) || !Objects.equals(before.country(), after.country())) {
+        if (!Objects.equals(before.city(), after.city()) || !Objects.equals(before.country(), after.country())
+                || !samePosition(before, after)) {
             parts.add("location " + before.city() + "," + before.country() + " -> " + after.city() + "," + after.country());
         }
         if (!Objects.equals(before.labels(), after.labels())) {

@@ -170,6 +170,16 @@ public final class ReplicaIngest implements AutoCloseable {
         return Map.copyOf(reachability);
     }
 
+    /**
+     * Datacenters whose replicate beat stopped for --replicate-silence (the API's {@code problem:
+     * "silent"}: replicate itself is gone, as opposed to replicate reporting a source unreachable).
+     */
+    public java.util.Set<String> silentDatacenters() {
+        return java.util.Set.copyOf(silentDatacenters);
+    }
+
+    private final java.util.Set<String> silentDatacenters = ConcurrentHashMap.newKeySet();
+
     /** Datacenter -> reachable, as last decided (a copy of the views' flags the API may read at any time). */
     private final Map<String, Boolean> reachability = new ConcurrentHashMap<>();
 
@@ -301,6 +311,7 @@ public final class ReplicaIngest implements AutoCloseable {
                         log.info("ingest: replicate beats for {} again", dc);
                     }
                     view.stale = false;
+                    silentDatacenters.remove(dc);
                 }
                 boolean unreachable = view.reportedUnreachable || view.stale;
                 reachability.put(dc, !unreachable);
@@ -676,6 +687,7 @@ public final class ReplicaIngest implements AutoCloseable {
                 if (view.lastBeat != null && !view.stale && now - view.lastBeatNanos > replicateSilence.toNanos()) {
                     view.stale = true;
                     reachability.put(view.datacenter, false);
+                    silentDatacenters.add(view.datacenter);
                     if (!view.unreachable) {
                         view.unreachable = true;
                         silent.add(view.datacenter);

@@ -58,6 +58,43 @@ public interface DeviceStore extends AutoCloseable {
     /** Moves the end of period {@code id} to {@code at} (ingest calls it every few seconds). */
     void extendObservation(long id, Instant at);
 
+    /** How many devices match the query's filters (its status ignored), per status. */
+    Map<DeviceStatus, Long> statusCounts(DeviceQuery query);
+
+    /**
+     * Every device matching the query, in its sort order, handed over in keyset pages of
+     * {@code query.limit()} (no total counted): constant memory whatever the number of devices.
+     * {@code page} gets each page with the devices' refreshed 24 h availability.
+     */
+    void scan(DeviceQuery query, java.util.function.BiConsumer<List<Device>, Map<String, Double>> page);
+
+    /** That device's events with {@code from <= at < to}, oldest first. */
+    List<Event> eventsBetween(String deviceId, Instant from, Instant to);
+
+    /** Events of every device with {@code seq > afterSeq}, oldest first, each with its device's kind. */
+    List<Event> eventsAfter(long afterSeq, int limit);
+
+    /** The newest {@code limit} events of every device, newest first, each with its device's kind. */
+    List<Event> latestEvents(int limit);
+
+    /** The highest event sequence stored (0 when none). */
+    long lastSeq();
+
+    /** The device's state over [from, to): consecutive spans, {@code nodata} where nothing was observed. */
+    List<StateSpan> timeline(String deviceId, Instant from, Instant to);
+
+    /** Every gateway of the datacenter with its hosts by status, by gateway ID. */
+    List<GatewayHosts> gateways(String datacenter);
+
+    /** Devices aggregated into grid cells in the store (the map at any number of devices). */
+    MapGrid map(MapQuery query);
+
+    /**
+     * Availability per kind and datacenter over [from, to): from the refreshed 24 h column when
+     * {@code stored24h}, else computed in one pass over the events and observation periods.
+     */
+    List<ReportRow> availabilityReport(Instant from, Instant to, boolean stored24h);
+
     /** Number of events stored (all devices). */
     long eventCount();
 

@@ -34,7 +34,7 @@ public final class JdbcDeviceStore implements DeviceStore {
             "id", "id", "kind", "kind", "datacenter", "datacenter", "status", "status",
             "lastSeen", "last_seen", "firstSeen", "first_seen", "availability", "avail_24h");
     private static final String COLUMNS = "id, kind, datacenter, status, first_seen, last_seen, status_since, "
-            + "record_json, parse_error, gateway, city, country, labels_json";
+            + "record_json, parse_error, gateway, city, country, labels_json, lat, lon";
 
     private final HikariDataSource dataSource;
     private final Map<String, Double> targets;
@@ -114,10 +114,10 @@ public final class JdbcDeviceStore implements DeviceStore {
             c.setAutoCommit(false);
             try (PreparedStatement update = c.prepareStatement("UPDATE devices SET kind=?, datacenter=?, status=?, "
                     + "first_seen=?, last_seen=?, status_since=?, record_json=?, parse_error=?, gateway=?, city=?, "
-                    + "country=?, labels_json=?, search_text=? WHERE id=?");
+                    + "country=?, labels_json=?, search_text=?, lat=?, lon=? WHERE id=?");
                  PreparedStatement insert = c.prepareStatement("INSERT INTO devices (kind, datacenter, status, "
                          + "first_seen, last_seen, status_since, record_json, parse_error, gateway, city, country, "
-                         + "labels_json, search_text, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                         + "labels_json, search_text, lat, lon, id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
                  // Idempotent: a batch whose commit reached the store but whose answer did not (the
                  // store went down in between) is written again by ingest; its events, identified by
                  // device, type and time, must not be recorded twice (measured in ExplorerFaultIT).
@@ -172,7 +172,9 @@ public final class JdbcDeviceStore implements DeviceStore {
         ps.setString(11, d.country());
         ps.setString(12, labelsJson(d.labels()));
         ps.setString(13, searchText(d));
-        ps.setString(14, d.id());
+        ps.setObject(14, d.lat(), java.sql.Types.DOUBLE);
+        ps.setObject(15, d.lon(), java.sql.Types.DOUBLE);
+        ps.setString(16, d.id());
     }
 
     private static String searchText(Device d) {
@@ -265,14 +267,74 @@ public final class JdbcDeviceStore implements DeviceStore {
 
     @Override
     public Page<Device> list(DeviceQuery q, Instant now) {
+        List<Object> args = new ArrayList<>();
+        String where = where(q, args, true);
+        long total = count("SELECT COUNT(*) FROM devices" + where, args);
+        try (Connection c = dataSource.getConnection()) {
+            Page<Device> page = page(c, q, where, args);
+            return new Page<>(page.items(), total, page.nextCursor());
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void scan(DeviceQuery q, java.util.function.BiConsumer<List<Device>, Map<String, Double>> consumer) {
+        List<Object> args = new ArrayList<>();
+        String where = where(q, args, true);
+        DeviceQuery next = q;
+        do {
+            Page<Device> page;
+            Map<String, Double> availability;
+            // A connection per page, not one for the whole scan: a slow reader (a CSV download over
+            // a slow link) must not hold one of the pool's 8 connections for minutes.
+            try (Connection c = dataSource.getConnection()) {
+                page = page(c, next, where, args);
+                availability = availability24h(c, page.items().stream().map(Device::id).toList());
+            } catch (SQLException e) {
+                throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+            }
+            if (!page.items().isEmpty()) {
+                consumer.accept(page.items(), availability);
+            }
+            next = page.nextCursor() == null ? null : next.from(page.nextCursor());
+        } while (next != null);
+    }
+
+    @Override
+    public Map<DeviceStatus, Long> statusCounts(DeviceQuery q) {
+        List<Object> args = new ArrayList<>();
+        String where = where(q.anyStatus(), args, false);
+        Map<DeviceStatus, Long> result = new java.util.EnumMap<>(DeviceStatus.class);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT status, COUNT(*) FROM devices" + where + " GROUP BY status")) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.put(DeviceStatus.valueOf(rs.getString(1)), rs.getLong(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    private String sortColumn(DeviceQuery q) {
         String sortKey = q.sort() == null ? "id" : q.sort();
-        boolean desc = sortKey.startsWith("-");
-        String column = SORTS.get(desc ? sortKey.substring(1) : sortKey);
+        String column = SORTS.get(sortKey.startsWith("-") ? sortKey.substring(1) : sortKey);
         if (column == null) {
             throw new IllegalArgumentException("invalid sort '" + sortKey + "' (one of " + SORTS.keySet() + ")");
         }
+        return column;
+    }
+
+    /** The WHERE clause of the query's filters (its cursor aside), its arguments appended to {@code args}. */
+    private String where(DeviceQuery q, List<Object> args, boolean checkSort) {
+        if (checkSort) {
+            sortColumn(q);
+        }
         StringBuilder where = new StringBuilder(" WHERE 1=1");
-        List<Object> args = new ArrayList<>();
         if (q.kind() != null) {
             where.append(" AND kind=?");
             args.add(q.kind());
@@ -285,10 +347,30 @@ public final class JdbcDeviceStore implements DeviceStore {
             where.append(" AND status=?");
             args.add(q.status().name());
         }
+        if (q.gateway() != null) {
+            where.append(" AND gateway=?");
+            args.add(q.gateway());
+        }
         if (q.q() != null) {
             // Searched literally: '%' and '_' in the term match themselves, not any text.
             where.append(" AND search_text LIKE ? ESCAPE '!'");
             args.add("%" + q.q().toLowerCase(Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%");
+        }
+        if (q.located() != null) {
+            where.append(q.located() ? " AND lat IS NOT NULL" : " AND lat IS NULL");
+        }
+        if (q.bbox() != null) {
+            // Half-open as the map's grid cells (floor(lat / cell)), so a cluster's bbox lists
+            // exactly its devices; the world's own north and east edges are included.
+            double[] b = q.bbox();
+            where.append(" AND lat >= ? AND lat ").append(b[3] >= 90 ? "<=" : "<").append(" ?");
+            args.add(b[1]);
+            args.add(b[3]);
+            String eastOp = b[2] >= 180 ? "<=" : "<";
+            // west > east: the box crosses the antimeridian (e.g. 170,-50,-170,-10)
+            where.append(b[0] <= b[2] ? " AND lon >= ? AND lon " + eastOp + " ?" : " AND (lon >= ? OR lon " + eastOp + " ?)");
+            args.add(b[0]);
+            args.add(b[2]);
         }
         if (Boolean.TRUE.equals(q.belowTarget())) {
             where.append(" AND avail_24h >= 0 AND avail_24h < CASE kind WHEN 'host' THEN ? WHEN 'gateway' THEN ? ELSE ? END");
@@ -296,7 +378,13 @@ public final class JdbcDeviceStore implements DeviceStore {
             args.add(targets.getOrDefault("gateway", 0.0));
             args.add(targets.getOrDefault("stargate", 0.0));
         }
-        long total = count("SELECT COUNT(*) FROM devices" + where, args);
+        return where.toString();
+    }
+
+    /** One keyset page (no total): the rows after the query's cursor. */
+    private Page<Device> page(Connection c, DeviceQuery q, String where, List<Object> args) throws SQLException {
+        String column = sortColumn(q);
+        boolean desc = q.sort() != null && q.sort().startsWith("-");
         List<Object> pageArgs = new ArrayList<>(args);
         StringBuilder pageWhere = new StringBuilder(where);
         if (q.cursor() != null) {
@@ -312,9 +400,8 @@ public final class JdbcDeviceStore implements DeviceStore {
         pageArgs.add(q.limit() + 1);
         List<Device> rows = new ArrayList<>();
         List<Object> sortValues = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + column + " AS sort_value, avail_24h FROM devices"
-                     + pageWhere + " ORDER BY " + column + order + ", id" + order + " LIMIT ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + ", " + column + " AS sort_value, avail_24h FROM devices"
+                + pageWhere + " ORDER BY " + column + order + ", id" + order + " LIMIT ?")) {
             bind(ps, pageArgs);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -322,34 +409,37 @@ public final class JdbcDeviceStore implements DeviceStore {
                     sortValues.add(rs.getObject("sort_value"));
                 }
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
         }
         String next = null;
         if (rows.size() > q.limit()) {
             rows = rows.subList(0, q.limit());
             next = encodeCursor(sortValues.get(q.limit() - 1), rows.get(q.limit() - 1).id());
         }
-        return new Page<>(List.copyOf(rows), total, next);
+        return new Page<>(List.copyOf(rows), rows.size(), next);
     }
 
     @Override
     public Map<String, Double> availability24h(java.util.Collection<String> ids) {
+        try (Connection c = dataSource.getConnection()) {
+            return availability24h(c, ids);
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, Double> availability24h(Connection c, java.util.Collection<String> ids) throws SQLException {
         Map<String, Double> result = new LinkedHashMap<>();
         if (ids.isEmpty()) {
             return result;
         }
         String marks = String.join(",", java.util.Collections.nCopies(ids.size(), "?"));
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT id, avail_24h FROM devices WHERE avail_24h >= 0 AND id IN (" + marks + ")")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, avail_24h FROM devices WHERE avail_24h >= 0 AND id IN (" + marks + ")")) {
             bind(ps, List.copyOf(ids));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     result.put(rs.getString(1), rs.getDouble(2));
                 }
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
         }
         return result;
     }
@@ -475,6 +565,102 @@ public final class JdbcDeviceStore implements DeviceStore {
         return result;
     }
 
+    private static final String EVENT_COLUMNS = "e.seq, e.device_id, e.event_type, e.happened_at, e.datacenter, e.detail";
+
+    @Override
+    public List<Event> eventsBetween(String deviceId, Instant from, Instant to) {
+        return events("SELECT " + EVENT_COLUMNS + ", NULL FROM events e WHERE e.device_id=? AND e.happened_at>=? "
+                + "AND e.happened_at<? ORDER BY e.happened_at, e.seq", List.of(deviceId, time(from), time(to)));
+    }
+
+    @Override
+    public List<Event> eventsAfter(long afterSeq, int limit) {
+        return events("SELECT " + EVENT_COLUMNS + ", d.kind FROM events e LEFT JOIN devices d ON d.id=e.device_id "
+                + "WHERE e.seq>? ORDER BY e.seq LIMIT ?", List.of(afterSeq, limit));
+    }
+
+    @Override
+    public List<Event> latestEvents(int limit) {
+        return events("SELECT " + EVENT_COLUMNS + ", d.kind FROM events e LEFT JOIN devices d ON d.id=e.device_id "
+                + "ORDER BY e.seq DESC LIMIT ?", List.of(limit));
+    }
+
+    @Override
+    public long lastSeq() {
+        return count("SELECT COALESCE(MAX(seq), 0) FROM events", List.of());
+    }
+
+    private List<Event> events(String sql, List<Object> args) {
+        List<Event> events = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    events.add(new Event(rs.getLong(1), rs.getString(2), EventType.valueOf(rs.getString(3)),
+                            rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6), rs.getString(7)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        return events;
+    }
+
+    @Override
+    public List<StateSpan> timeline(String deviceId, Instant from, Instant to) {
+        try (Connection c = dataSource.getConnection()) {
+            return Timeline.spans(Timeline.load(c, deviceId, from, to), Timeline.periods(c, from, to, openObservation), from, to);
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<GatewayHosts> gateways(String datacenter) {
+        Map<String, DeviceStatus> status = new LinkedHashMap<>();
+        Map<String, Map<DeviceStatus, Long>> hosts = new LinkedHashMap<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT g.id, g.status, h.status, COUNT(h.id) FROM devices g "
+                     + "LEFT JOIN devices h ON h.gateway=g.id AND h.kind='host' WHERE g.kind='gateway' AND g.datacenter=? "
+                     + "GROUP BY g.id, g.status, h.status ORDER BY g.id")) {
+            ps.setString(1, datacenter);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    status.put(id, DeviceStatus.valueOf(rs.getString(2)));
+                    Map<DeviceStatus, Long> byStatus = hosts.computeIfAbsent(id, k -> new java.util.EnumMap<>(DeviceStatus.class));
+                    if (rs.getString(3) != null) {
+                        byStatus.put(DeviceStatus.valueOf(rs.getString(3)), rs.getLong(4));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+        List<GatewayHosts> result = new ArrayList<>();
+        status.forEach((id, st) -> result.add(new GatewayHosts(id, st, hosts.get(id))));
+        return result;
+    }
+
+    @Override
+    public MapGrid map(MapQuery query) {
+        try (Connection c = dataSource.getConnection()) {
+            return MapQueries.grid(c, query);
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<ReportRow> availabilityReport(Instant from, Instant to, boolean stored24h) {
+        try (Connection c = dataSource.getConnection()) {
+            return stored24h ? AvailabilityReport.fromColumn(c, targets)
+                    : AvailabilityReport.compute(c, targets, from, to, openObservation);
+        } catch (SQLException e) {
+            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public long eventCount() {
         return count("SELECT COUNT(*) FROM events", List.of());
@@ -519,7 +705,13 @@ public final class JdbcDeviceStore implements DeviceStore {
         return new Device(rs.getString("id"), rs.getString("kind"), rs.getString("datacenter"),
                 DeviceStatus.valueOf(rs.getString("status")), instant(rs, "first_seen"), instant(rs, "last_seen"),
                 instant(rs, "status_since"), rs.getString("record_json"), rs.getString("parse_error"),
-                rs.getString("gateway"), rs.getString("city"), rs.getString("country"), labels(rs.getString("labels_json")));
+                rs.getString("gateway"), rs.getString("city"), rs.getString("country"), labels(rs.getString("labels_json")),
+                doubleOrNull(rs, "lat"), doubleOrNull(rs, "lon"));
+    }
+
+    private static Double doubleOrNull(ResultSet rs, String column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? null : v;
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

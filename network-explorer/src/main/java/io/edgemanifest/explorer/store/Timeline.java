@@ -122,7 +122,50 @@ final class Timeline {
         return new Availability(from, to, observed == 0 ? 0 : (double) online / observed, observed);
     }
 
-    private static List<Period> merge(List<Period> periods) {
+    /**
+     * The device's state over [from, to) as consecutive spans: a segment's state inside an
+     * observation period, {@code nodata} outside every period or before the first event.
+     */
+    static List<StateSpan> spans(List<Segment> segments, List<Period> periods, Instant from, Instant to) {
+        java.util.TreeSet<Instant> cuts = new java.util.TreeSet<>();
+        cuts.add(from);
+        cuts.add(to);
+        for (Segment s : segments) {
+            cuts.add(s.from());
+            cuts.add(s.to());
+        }
+        List<Period> merged = merge(periods);
+        for (Period p : merged) {
+            cuts.add(p.from());
+            cuts.add(p.to());
+        }
+        List<StateSpan> spans = new ArrayList<>();
+        Instant a = null;
+        for (Instant b : cuts.subSet(from, true, to, true)) {
+            if (a != null) {
+                String status = "nodata";
+                Instant at = a;
+                boolean observed = merged.stream().anyMatch(p -> !p.from().isAfter(at) && p.to().isAfter(at));
+                if (observed) {
+                    for (Segment s : segments) {
+                        if (!s.from().isAfter(at) && s.to().isAfter(at)) {
+                            status = s.state().name().toLowerCase(java.util.Locale.ROOT);
+                        }
+                    }
+                }
+                StateSpan last = spans.isEmpty() ? null : spans.get(spans.size() - 1);
+                if (last != null && last.status().equals(status)) {
+                    spans.set(spans.size() - 1, new StateSpan(status, last.from(), b));
+                } else {
+                    spans.add(new StateSpan(status, a, b));
+                }
+            }
+            a = b;
+        }
+        return spans;
+    }
+
+    static List<Period> merge(List<Period> periods) {
         List<Period> sorted = new ArrayList<>(periods);
         sorted.sort(java.util.Comparator.comparing(Period::from));
         List<Period> merged = new ArrayList<>();

@@ -273,4 +273,38 @@ class DeviceStateMachineTest {
         assertThat(ReplicaIngest.massLoss(ten, java.util.Set.of("0", "1", "2", "3", "4", "5"))).as("4 of 10").isFalse();
         assertThat(ReplicaIngest.massLoss(java.util.Set.of(), java.util.Set.of())).isFalse();
     }
+
+    @Test
+    void aRecordsCoordinatesBecomeItsPositionAndOutOfRangeOnesAreLeftOutAndNamed() {
+        String json = "{\"location\":{\"city\":\"Las Vegas\",\"country\":\"US\",\"lat\":36.17,\"lon\":-115.14}}";
+        Device d = next(null, withHost("sg-a", json, "passing")).orElseThrow().device();
+        assertThat(d.lat()).isEqualTo(36.17);
+        assertThat(d.lon()).isEqualTo(-115.14);
+        assertThat(d.parseError()).isNull();
+
+        Device far = next(null, withHost("sg-a", "{\"location\":{\"lat\":91,\"lon\":0}}", "passing")).orElseThrow().device();
+        assertThat(far.lat()).isNull();
+        assertThat(far.parseError()).contains("location.lat/lon out of range");
+        Device text = next(null, withHost("sg-a", "{\"location\":{\"lat\":\"36\",\"lon\":1}}", "passing")).orElseThrow().device();
+        assertThat(text.lat()).isNull();
+        assertThat(text.parseError()).contains("not a pair of numbers");
+    }
+
+    @Test
+    void aPositionFilledFromAnUnchangedRecordIsStoredWithoutAnEventButAMoveIsAnUpdate() {
+        String json = "{\"location\":{\"city\":\"Gaborone\",\"country\":\"BW\",\"lat\":-24.65,\"lon\":25.91}}";
+        // Stored before V2_2: the same record, no position columns yet.
+        Device before = known("sg-a", DeviceStatus.ONLINE, json);
+        assertThat(before.lat()).isNull();
+        Change backfill = next(before, withHost("sg-a", json, "passing")).orElseThrow();
+        assertThat(backfill.event()).as("no UPDATED storm at the first ingest after the upgrade").isNull();
+        assertThat(backfill.device().lat()).isEqualTo(-24.65);
+
+        Device placed = backfill.device();
+        String moved = json.replace("-24.65", "-24.70");
+        Change move = next(placed, withHost("sg-a", moved, "passing")).orElseThrow();
+        assertThat(move.event()).isEqualTo(EventType.UPDATED);
+        assertThat(move.detail()).contains("location");
+        assertThat(next(placed, withHost("sg-a", json, "passing"))).as("nothing changed: nothing to write").isEmpty();
+    }
 }

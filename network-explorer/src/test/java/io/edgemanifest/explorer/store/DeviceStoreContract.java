@@ -217,4 +217,199 @@ abstract class DeviceStoreContract {
         store.apply(List.of(change("h1", DeviceStatus.OFFLINE, EventType.OFFLINE, at.plusSeconds(1))));
         assertThat(store.eventCount()).isEqualTo(3);
     }
+
+    // ---------------------------------------------------------------- #13: the product's data
+
+    static Device located(String id, String kind, String dc, DeviceStatus status, String gateway, Double lat, Double lon) {
+        return new Device(id, kind, dc, status, T0, T0, T0, "{}", null, gateway, null, null, Map.of(), lat, lon);
+    }
+
+    private static Change stored(Device d) {
+        return new Change(d, EventType.ONLINE, T0, null);
+    }
+
+    @Test
+    void storesAPositionAndFiltersByGatewayWithCountsPerStatus() {
+        DeviceStore store = store();
+        store.apply(List.of(stored(located("gw-1", "gateway", "sg-a", DeviceStatus.ONLINE, null, -24.65, 25.91)),
+                stored(located("h-1", "host", "sg-a", DeviceStatus.ONLINE, "gw-1", 36.17, -115.14)),
+                stored(located("h-2", "host", "sg-a", DeviceStatus.OFFLINE, "gw-1", null, null)),
+                stored(located("h-3", "host", "sg-a", DeviceStatus.UNKNOWN, "gw-1", null, null)),
+                stored(located("h-4", "host", "sg-b", DeviceStatus.ONLINE, "gw-2", null, null))));
+
+        Device h1 = store.find("h-1").orElseThrow();
+        assertThat(h1.lat()).isEqualTo(36.17);
+        assertThat(h1.lon()).isEqualTo(-115.14);
+        assertThat(store.find("h-2").orElseThrow().lat()).isNull();
+        assertThat(store.list(new DeviceQuery(null, null, null, null, null, "id", 10, null, "gw-1"), T0).items())
+                .extracting(Device::id).containsExactly("h-1", "h-2", "h-3");
+        DeviceQuery offline = new DeviceQuery("host", null, DeviceStatus.OFFLINE, null, null, "id", 10, null, "gw-1");
+        assertThat(store.statusCounts(offline)).as("the status filter is what is being counted: ignored")
+                .isEqualTo(Map.of(DeviceStatus.ONLINE, 1L, DeviceStatus.OFFLINE, 1L, DeviceStatus.UNKNOWN, 1L));
+        assertThat(store.statusCounts(new DeviceQuery(null, "sg-b", null, null, null, "id", 10, null)))
+                .isEqualTo(Map.of(DeviceStatus.ONLINE, 1L));
+    }
+
+    @Test
+    void aScanHandsOverEveryMatchingDeviceInPagesInSortOrder() {
+        DeviceStore store = store();
+        List<Change> changes = new ArrayList<>();
+        for (int i = 0; i < 2_345; i++) {
+            changes.add(stored(located(String.format("h-%05d", i), "host", i % 3 == 0 ? "sg-b" : "sg-a",
+                    DeviceStatus.ONLINE, null, null, null)));
+        }
+        store.apply(changes);
+        List<String> seen = new ArrayList<>();
+        List<Integer> pages = new ArrayList<>();
+        store.scan(new DeviceQuery(null, "sg-a", null, null, null, "-id", 1000, null), (devices, availability) -> {
+            pages.add(devices.size());
+            devices.forEach(d -> seen.add(d.id()));
+        });
+        assertThat(pages).containsExactly(1000, 563);
+        assertThat(seen).hasSize(1563).doesNotHaveDuplicates().isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    }
+
+    @Test
+    void eventsNetworkWideAfterASeqOrNewestFirstWithTheDevicesKind() {
+        DeviceStore store = store();
+        assertThat(store.lastSeq()).isZero();
+        store.apply(List.of(stored(located("gw-1", "gateway", "sg-a", DeviceStatus.ONLINE, null, null, null))));
+        store.apply(List.of(change("h-1", DeviceStatus.ONLINE, EventType.ONLINE, T0.plusSeconds(1))));
+        store.apply(List.of(change("h-1", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plusSeconds(2))));
+        List<Event> all = store.eventsAfter(0, 10);
+        assertThat(all).extracting(Event::deviceId).containsExactly("gw-1", "h-1", "h-1");
+        assertThat(all).extracting(Event::kind).containsExactly("gateway", "host", "host");
+        assertThat(store.lastSeq()).isEqualTo(all.get(2).seq());
+        assertThat(store.eventsAfter(all.get(0).seq(), 1)).extracting(Event::seq).containsExactly(all.get(1).seq());
+        assertThat(store.latestEvents(2)).extracting(Event::type).containsExactly(EventType.OFFLINE, EventType.ONLINE);
+        assertThat(store.eventsBetween("h-1", T0.plusSeconds(2), T0.plusSeconds(3))).extracting(Event::type)
+                .containsExactly(EventType.OFFLINE);
+        assertThat(store.eventsBetween("h-1", T0, T0.plusSeconds(2))).extracting(Event::type).containsExactly(EventType.ONLINE);
+    }
+
+    @Test
+    void aTimelineSaysNoDataWhereNothingWasObserved() {
+        DeviceStore store = store();
+        long first = store.beginObservation(T0);
+        store.extendObservation(first, T0.plus(Duration.ofHours(3)));
+        store.apply(List.of(change("h", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(change("h", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(2)))));
+        store.beginObservation(T0.plus(Duration.ofHours(4))); // down 3-4 h, open from 4 h
+        store.apply(List.of(change("h", DeviceStatus.UNKNOWN, EventType.UNKNOWN, T0.plus(Duration.ofHours(5)))));
+
+        assertThat(store.timeline("h", T0, T0.plus(Duration.ofHours(6)))).containsExactly(
+                new StateSpan("nodata", T0, T0.plus(Duration.ofHours(1))),
+                new StateSpan("online", T0.plus(Duration.ofHours(1)), T0.plus(Duration.ofHours(2))),
+                new StateSpan("offline", T0.plus(Duration.ofHours(2)), T0.plus(Duration.ofHours(3))),
+                new StateSpan("nodata", T0.plus(Duration.ofHours(3)), T0.plus(Duration.ofHours(4))),
+                new StateSpan("offline", T0.plus(Duration.ofHours(4)), T0.plus(Duration.ofHours(5))),
+                new StateSpan("unknown", T0.plus(Duration.ofHours(5)), T0.plus(Duration.ofHours(6))));
+    }
+
+    @Test
+    void everyGatewayOfADatacenterWithItsHostsByStatus() {
+        DeviceStore store = store();
+        store.apply(List.of(stored(located("gw-1", "gateway", "sg-a", DeviceStatus.ONLINE, null, null, null)),
+                stored(located("gw-2", "gateway", "sg-a", DeviceStatus.OFFLINE, null, null, null)),
+                stored(located("gw-3", "gateway", "sg-b", DeviceStatus.ONLINE, null, null, null)),
+                stored(located("h-1", "host", "sg-a", DeviceStatus.ONLINE, "gw-1", null, null)),
+                stored(located("h-2", "host", "sg-a", DeviceStatus.ONLINE, "gw-1", null, null)),
+                stored(located("h-3", "host", "sg-a", DeviceStatus.OFFLINE, "gw-1", null, null))));
+        assertThat(store.gateways("sg-a")).containsExactly(
+                new GatewayHosts("gw-1", DeviceStatus.ONLINE, Map.of(DeviceStatus.ONLINE, 2L, DeviceStatus.OFFLINE, 1L)),
+                new GatewayHosts("gw-2", DeviceStatus.OFFLINE, Map.of()));
+        assertThat(store.gateways("nowhere")).isEmpty();
+    }
+
+    @Test
+    void theMapAggregatesIntoCellsWithMeanPositionsAndCountsTheUnlocated() {
+        DeviceStore store = store();
+        store.apply(List.of(stored(located("a", "host", "sg-a", DeviceStatus.ONLINE, null, 10.0, 10.0)),
+                stored(located("b", "host", "sg-a", DeviceStatus.OFFLINE, null, 12.0, 14.0)),
+                stored(located("c", "gateway", "sg-b", DeviceStatus.ONLINE, null, 12.0, 12.0)),
+                stored(located("d", "host", "sg-a", DeviceStatus.ONLINE, null, -33.9, 151.2)),
+                stored(located("e", "host", "sg-a", DeviceStatus.ONLINE, null, -17.0, 179.0)),
+                stored(located("u1", "host", "sg-a", DeviceStatus.OFFLINE, null, null, null)),
+                stored(located("u2", "stargate", "sg-a", DeviceStatus.ONLINE, null, null, null))));
+
+        MapGrid world = store.map(new MapQuery(22.5, null, null, null, null));
+        assertThat(world.cells()).hasSize(3);
+        MapGrid.Cell africa = world.cells().stream().filter(c -> c.row() == 0 && c.col() == 0).findFirst().orElseThrow();
+        assertThat(africa.count()).isEqualTo(3);
+        assertThat(africa.lat()).isCloseTo(34.0 / 3, within(1e-9));
+        assertThat(africa.lon()).isCloseTo(12.0, within(1e-9));
+        assertThat(africa.byStatus()).containsEntry(DeviceStatus.ONLINE, 2L).containsEntry(DeviceStatus.OFFLINE, 1L);
+        assertThat(africa.byKind()).isEqualTo(Map.of("host", 2L, "gateway", 1L));
+        assertThat(world.unlocated()).containsEntry(DeviceStatus.OFFLINE, 1L).containsEntry(DeviceStatus.ONLINE, 1L);
+
+        MapGrid fine = store.map(new MapQuery(2.8125, null, "host", null, "sg-a"));
+        assertThat(fine.cells()).extracting(MapGrid.Cell::count).containsOnly(1L).hasSize(4);
+        assertThat(fine.unlocated()).containsEntry(DeviceStatus.OFFLINE, 1L).containsEntry(DeviceStatus.ONLINE, 0L);
+
+        MapGrid offline = store.map(new MapQuery(22.5, null, null, DeviceStatus.OFFLINE, null));
+        assertThat(offline.cells()).extracting(MapGrid.Cell::count).containsExactly(1L);
+
+        MapGrid box = store.map(new MapQuery(2.8125, new double[] {5, 5, 13, 13}, null, null, null));
+        assertThat(box.cells()).extracting(MapGrid.Cell::count).containsExactlyInAnyOrder(1L, 1L);
+        MapGrid pacific = store.map(new MapQuery(22.5, new double[] {170, -40, -170, 0}, null, null, null));
+        assertThat(pacific.cells()).as("a bbox across the antimeridian").extracting(MapGrid.Cell::lon).containsExactly(179.0);
+    }
+
+    @Test
+    void theListTakesACellsBboxHalfOpenAsTheMapGridAndFiltersByHavingALocation() {
+        DeviceStore store = store();
+        store.apply(List.of(stored(located("in", "host", "sg-a", DeviceStatus.ONLINE, null, 10.0, 10.0)),
+                stored(located("west-edge", "host", "sg-a", DeviceStatus.OFFLINE, null, 5.0, 0.0)),
+                stored(located("east-edge", "host", "sg-a", DeviceStatus.ONLINE, null, 5.0, 22.5)),
+                stored(located("north-edge", "host", "sg-a", DeviceStatus.ONLINE, null, 22.5, 5.0)),
+                stored(located("date-line", "host", "sg-a", DeviceStatus.ONLINE, null, -17.0, 179.0)),
+                stored(located("world-corner", "host", "sg-a", DeviceStatus.ONLINE, null, 90.0, 180.0)),
+                stored(located("nowhere", "host", "sg-a", DeviceStatus.ONLINE, null, null, null))));
+        DeviceQuery all = new DeviceQuery(null, null, null, null, null, "id", 100, null);
+
+        // The zoom-0 cell [0, 22.5) x [0, 22.5): a device on its east or north edge is the next cell's.
+        DeviceQuery cell = all.within(new double[] {0, 0, 22.5, 22.5}, null);
+        assertThat(store.list(cell, T0).items()).extracting(Device::id).containsExactly("in", "west-edge");
+        assertThat(store.list(cell, T0).total()).isEqualTo(2);
+        assertThat(store.statusCounts(cell)).containsEntry(DeviceStatus.ONLINE, 1L).containsEntry(DeviceStatus.OFFLINE, 1L);
+        assertThat(store.list(cell.from(null).within(new double[] {22.5, 0, 45, 22.5}, null), T0).items())
+                .extracting(Device::id).containsExactly("east-edge");
+        assertThat(store.list(all.within(new double[] {170, -40, -170, 0}, null), T0).items()).as("across the antimeridian")
+                .extracting(Device::id).containsExactly("date-line");
+        assertThat(store.list(all.within(new double[] {157.5, 67.5, 180, 90}, null), T0).items())
+                .as("the world's north and east edges belong to the last cell").extracting(Device::id).containsExactly("world-corner");
+
+        assertThat(store.list(all.within(null, false), T0).items()).extracting(Device::id).containsExactly("nowhere");
+        assertThat(store.list(all.within(null, true), T0).total()).isEqualTo(6);
+    }
+
+    @Test
+    void theAvailabilityReportComputedFromEventsAgreesWithTheRefreshedColumn() {
+        DeviceStore store = store();
+        store.beginObservation(T0);
+        Instant now = T0.plus(Duration.ofHours(24));
+        store.apply(List.of(change("good", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
+        store.apply(List.of(change("bad", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
+        store.apply(List.of(change("bad", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(6)))));
+        store.apply(List.of(change("never", DeviceStatus.UNKNOWN, EventType.UNKNOWN, T0)));
+        store.apply(List.of(new Change(device("gw", "gateway", "sg-b", DeviceStatus.ONLINE, T0), EventType.ONLINE, T0, null)));
+        // Stored out of time order (seq order is not time order): offline from 1 h, online from 2 h.
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(2)))));
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(1)))));
+        store.refreshAvailability(now);
+
+        List<ReportRow> stored = store.availabilityReport(T0, now, true);
+        List<ReportRow> computed = store.availabilityReport(T0, now, false);
+        ReportRow hosts = new ReportRow("host", "sg-a", 4, 3, (1.0 + 0.25 + 22.0 / 23) / 3, 1);
+        assertThat(stored).hasSize(2);
+        assertThat(stored.get(1).kind()).isEqualTo("host");
+        for (List<ReportRow> rows : List.of(stored, computed)) {
+            assertThat(rows).hasSize(2);
+            assertThat(rows.get(0)).isEqualTo(new ReportRow("gateway", "sg-b", 1, 1, 1.0, 0));
+            ReportRow h = rows.get(1);
+            assertThat(List.of(h.kind(), h.datacenter(), h.devices(), h.observed(), h.belowTarget()))
+                    .isEqualTo(List.of(hosts.kind(), hosts.datacenter(), hosts.devices(), hosts.observed(), hosts.belowTarget()));
+            assertThat(h.mean()).isCloseTo(hosts.mean(), within(1e-9));
+        }
+    }
 }

@@ -29,11 +29,12 @@ test('an address that says nothing shows online devices sorted by id, first page
 test('every filter, the sort and the page survive the address', () => {
   const state = {
     status: 'offline', kind: 'host', datacenter: 'sg-gaborone', gateway: 'gw-1', q: 'las vegas',
-    below: true, sort: '-lastSeen', cursor: 'eyJrIjoiaG9zdCJ9',
+    below: true, bbox: '-10,35,5,50', located: 'true', sort: '-lastSeen', cursor: 'eyJrIjoiaG9zdCJ9',
   };
   const hash = nodesHash(state);
   assert.equal(hash,
-    '#/nodes?status=offline&kind=host&datacenter=sg-gaborone&gateway=gw-1&q=las+vegas&below=1&sort=-lastSeen&cursor=eyJrIjoiaG9zdCJ9');
+    '#/nodes?status=offline&kind=host&datacenter=sg-gaborone&gateway=gw-1&q=las+vegas&below=1&bbox=-10%2C35%2C5%2C50'
+    + '&located=true&sort=-lastSeen&cursor=eyJrIjoiaG9zdCJ9');
   assert.deepEqual(roundTrip(state), state);
 });
 
@@ -121,4 +122,20 @@ test('nodesParams orders fields canonically whatever order the state was built i
   const b = nodesParams({ kind: 'host', q: 'x', ...DEFAULT_NODES, ...{ kind: 'host', q: 'x' } }).toString();
   assert.equal(a, b);
   assert.equal(a, 'kind=host&q=x');
+});
+
+test('the map filters (a cluster area, devices without a location) round-trip and reach the API', () => {
+  const state = parseNodes(new URLSearchParams('status=all&bbox=-10,35.5,5,50&located=false'));
+  assert.equal(state.bbox, '-10,35.5,5,50');
+  assert.equal(state.located, 'false');
+  assert.deepEqual(parseNodes(new URLSearchParams(nodesParams(state).toString())), state);
+  const api = listUrl(state);
+  assert.match(api, /bbox=-10%2C35.5%2C5%2C50/);
+  assert.match(api, /located=false/);
+  assert.match(csvUrl(state), /bbox=/);
+  assert.match(countsUrl(state), /located=false/);
+  // Malformed values are dropped, never sent: an edited address never breaks the view.
+  const bad = parseNodes(new URLSearchParams('bbox=1,2,three,4&located=maybe'));
+  assert.equal(bad.bbox, '');
+  assert.equal(bad.located, '');
 });

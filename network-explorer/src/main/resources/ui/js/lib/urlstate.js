@@ -31,13 +31,22 @@ const DESCENDING_FIRST = new Set(['lastSeen', 'firstSeen']);
  * The devices list's state. `status` 'online' is the default when the address says nothing (offline
  * devices hidden, as Edge's explorer does); 'all' shows every status.
  * @typedef {{status: string, kind: string, datacenter: string, gateway: string, q: string,
- *            below: boolean, sort: string, cursor: string}} NodesState
+ *            below: boolean, bbox: string, located: string, sort: string, cursor: string}} NodesState
+ * `bbox` ('west,south,east,north') and `located` ('true'|'false'|'') come from the map: a
+ * cluster's devices and the devices without a location.
  */
 
 /** @type {NodesState} */
 export const DEFAULT_NODES = Object.freeze({
-  status: 'online', kind: '', datacenter: '', gateway: '', q: '', below: false, sort: 'id', cursor: '',
+  status: 'online', kind: '', datacenter: '', gateway: '', q: '', below: false, bbox: '', located: '',
+  sort: 'id', cursor: '',
 });
+
+/** Four finite numbers, as the API's bbox parameter takes them (the API checks the ranges). */
+export function validBbox(text) {
+  const parts = String(text || '').split(',');
+  return parts.length === 4 && parts.every(x => x.trim() !== '' && Number.isFinite(Number(x)));
+}
 
 function validSort(sort) {
   return SORT_KEYS.includes(sort.startsWith('-') ? sort.slice(1) : sort);
@@ -61,6 +70,8 @@ export function parseNodes(params) {
     gateway: get('gateway'),
     q: get('q'),
     below: get('below') === '1',
+    bbox: validBbox(get('bbox')) ? get('bbox') : '',
+    located: ['true', 'false'].includes(get('located')) ? get('located') : '',
     sort: sort && validSort(sort) ? sort : DEFAULT_NODES.sort,
     cursor: get('cursor'),
   };
@@ -80,6 +91,8 @@ export function nodesParams(state) {
   if (state.gateway) p.set('gateway', state.gateway);
   if (state.q) p.set('q', state.q);
   if (state.below) p.set('below', '1');
+  if (state.bbox) p.set('bbox', state.bbox);
+  if (state.located) p.set('located', state.located);
   if (state.sort && state.sort !== DEFAULT_NODES.sort) p.set('sort', state.sort);
   if (state.cursor) p.set('cursor', state.cursor);
   return p;
@@ -124,6 +137,8 @@ export function apiParams(state, what = {}) {
   if (state.gateway) p.set('gateway', state.gateway);
   if (state.q) p.set('q', state.q);
   if (state.below) p.set('belowTarget', 'true');
+  if (state.bbox) p.set('bbox', state.bbox);
+  if (state.located) p.set('located', state.located);
   if (sort && state.sort) p.set('sort', state.sort);
   if (limit) p.set('limit', String(limit));
   if (page && state.cursor) p.set('cursor', state.cursor);

@@ -57,6 +57,9 @@ export async function render(root, route) {
     h('div', { class: 'field' }, h('label', { for: 'f-gw' }, 'Gateway ID'), gw),
     h('div', { class: 'field check' }, below, h('label', { for: 'f-below' }, 'Below target only')),
     csv);
+  // Filters that come from the map (a cluster's area, the devices without a location): shown as a
+  // chip with a button that clears them, since no control above sets them.
+  const area = h('p', { id: 'f-area', class: 'notice', role: 'status' });
 
   // --- table ---------------------------------------------------------------------------------
   const caption = h('caption', { class: 'visually-hidden' });
@@ -80,7 +83,7 @@ export async function render(root, route) {
   const message = h('div', { id: 'nodes-message' });
 
   root.append(heading('Devices'),
-    h('div', { class: 'card' }, filters, message, h('div', { class: 'table-wrap' }, table),
+    h('div', { class: 'card' }, filters, area, message, h('div', { class: 'table-wrap' }, table),
       h('div', { class: 'pager' }, first, prev, next, count)));
 
   // --- state <-> address ---------------------------------------------------------------------
@@ -105,6 +108,11 @@ export async function render(root, route) {
     if (document.activeElement !== gw) gw.value = state.gateway;
     kind.value = state.kind;
     below.checked = state.below;
+    const where = state.located === 'false' ? 'Devices without a location'
+      : state.bbox ? `In the map area ${state.bbox.split(',').map(x => Number(x).toFixed(1)).join(', ')} (west, south, east, north)`
+        : state.located === 'true' ? 'Devices with a location' : '';
+    area.hidden = !where;
+    put(area, where ? [where, ' ', h('button', { type: 'button', id: 'f-area-clear', on: { click: () => go({ bbox: '', located: '' }) } }, 'Show everywhere')] : null);
     csv.href = csvUrl(state);
     for (const th of headers) {
       const button = th.querySelector('button');

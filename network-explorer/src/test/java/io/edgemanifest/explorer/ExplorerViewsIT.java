@@ -290,6 +290,10 @@ class ExplorerViewsIT {
         HttpResponse<String> list = get("/api/nodes?limit=1&bbox=" + bbox);
         assertThat(list.statusCode()).isEqualTo(200);
         assertThat(list.body()).contains("\"total\":" + count);
+        // ...and so does the list the click opened: the area is a filter of the view, shown and clearable.
+        waiting().until(d -> browser.findElement(By.id("count")).getText()
+                .startsWith(count + (count == 1 ? " device " : " devices ")));
+        assertThat(browser.findElement(By.id("f-area")).getText()).contains("map area");
         assertThat(get("/api/nodes?located=false&limit=1").body()).contains("\"total\":" + UNLOCATED);
         for (String bad : List.of("bbox=1,2,3", "bbox=0,50,10,40", "bbox=x,0,1,1", "located=maybe")) {
             HttpResponse<String> r = get("/api/nodes?" + bad);

@@ -86,3 +86,18 @@ test('links become screen lines, de-duplicated, ends without a location left out
   assert.deepEqual([lines[0].x1, lines[0].y1], [x, y]);
   assert.deepEqual(linkLines(null, p), []);
 });
+
+test('a view across the antimeridian asks for a wrapped bbox (west > east), not the whole band', () => {
+  for (const zoom of [3, 6, 10, 12]) {
+    const p = view({ zoom, lat: -17, lon: 179.99 });
+    const [w, s, e, n] = bboxFromView(p, W, H, zoom);
+    assert.ok(w > e, `zoom ${zoom}: west ${w} > east ${e}`);
+    assert.ok(w > 90 && e < -90, `zoom ${zoom}: both edges near ±180 (${w}, ${e})`);
+    assert.ok(s < -17 && n > -17, `zoom ${zoom}: the centre latitude inside (${s}, ${n})`);
+    // The width asked for is the view's, not 360°: 360 - (w - e) degrees.
+    assert.ok(360 - (w - e) < 360 / 2 ** (zoom - 2), `zoom ${zoom}: ${360 - (w - e)}° wide`);
+  }
+  // Away from the antimeridian nothing changes: west < east, around the centre.
+  const [w, , e] = bboxFromView(view({ zoom: 5, lat: 48, lon: 10 }), W, H, 5);
+  assert.ok(w < 10 && 10 < e && w < e);
+});

@@ -6,6 +6,8 @@
 
 /** @typedef {'live'|'paused'|'reconnecting'} LiveState */
 
+import { api } from './api.js';
+
 const PAUSED_KEY = 'explorer.live.paused';
 const RETRY_MIN_MS = 2000, RETRY_MAX_MS = 30000;
 
@@ -58,6 +60,9 @@ function open() {
       // Refused for good (404 before the endpoint exists, 401, 5xx): retry ourselves, backing off.
       es.close();
       if (source === es) source = null;
+      // An EventSource does not say why: if the session ended (logout elsewhere, expiry), api()
+      // answers 401 and takes the browser to the login page instead of "Reconnecting" for ever.
+      api('/api/me').catch(() => {});
       if (current !== 'paused') {
         setState('reconnecting');
         retryTimer = setTimeout(open, retryMs);

@@ -55,10 +55,13 @@ function worldBounds(projection) {
  * The part of the world visible in the viewport as [west, south, east, north], or null when the
  * whole world is in view (no bbox: the server then answers every cell). Edge and inside points are
  * inverted and kept only if they project back to where they came from (outside the globe, an
- * inverse projection answers garbage).
+ * inverse projection answers garbage). Longitudes are taken relative to the view's centre meridian,
+ * so a view across the antimeridian gives west > east (the API's wrapped bbox), not a band around
+ * the whole world.
  */
 export function bboxFromView(projection, width, height, zoom) {
   if (zoom <= 1) return null;
+  const centre = -projection.rotate()[0];
   let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
   const steps = 8;
   for (let i = 0; i <= steps; i++) {
@@ -68,12 +71,15 @@ export function bboxFromView(projection, width, height, zoom) {
       if (!ll || !Number.isFinite(ll[0]) || !Number.isFinite(ll[1])) continue;
       const back = projection(ll);
       if (!back || Math.hypot(back[0] - x, back[1] - y) > 1) continue;
-      w = Math.min(w, ll[0]); e = Math.max(e, ll[0]); s = Math.min(s, ll[1]); n = Math.max(n, ll[1]);
+      const d = wrapLon(ll[0] - centre);
+      w = Math.min(w, d); e = Math.max(e, d); s = Math.min(s, ll[1]); n = Math.max(n, ll[1]);
     }
   }
   if (!Number.isFinite(w)) return null;
   const r = x => Math.round(x * 1000) / 1000;
-  return [r(Math.max(-180, w)), r(Math.max(-90, s)), r(Math.min(180, e)), r(Math.min(90, n))];
+  const south = r(Math.max(-90, s)), north = r(Math.min(90, n));
+  if (e - w >= 359) return [-180, south, 180, north];
+  return [r(wrapLon(centre + w)), south, r(wrapLon(centre + e)), north];
 }
 
 /** Screen position of a point, or null when it is off the projection or outside the viewport (+margin). */

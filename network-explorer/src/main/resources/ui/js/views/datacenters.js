@@ -52,7 +52,7 @@ export async function render(root) {
       }
     });
     tbody.append(h('tr', { dataset: { dc: d.datacenter } },
-      h('th', { scope: 'row' }, h('a', { href: '#/nodes?datacenter=' + encodeURIComponent(d.datacenter), class: 'dc-link' }, d.datacenter)),
+      h('th', { scope: 'row' }, h('a', { href: '#/nodes?status=all&datacenter=' + encodeURIComponent(d.datacenter), class: 'dc-link' }, d.datacenter)),
       h('td', null, replicateState),
       h('td', null, r && r.lagMillis != null ? duration(r.lagMillis) : h('span', { class: 'muted' }, '—')),
       h('td', null, problem ? h('span', { class: 'tag bad', title: PROBLEMS[problem] || problem }, problem) : h('span', { class: 'muted' }, 'none')),

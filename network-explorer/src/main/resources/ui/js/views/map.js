@@ -74,8 +74,10 @@ export async function render(root, route) {
     if (filters.kind) q.set('kind', filters.kind);
     if (filters.status) q.set('status', filters.status);
     if (view.zoom) q.set('zoom', String(view.zoom));
-    q.set('lat', view.lat.toFixed(2));
-    q.set('lon', view.lon.toFixed(2));
+    // One screen pixel is about 0.36° / 2^zoom: keep enough digits that a reload lands on the same view.
+    const digits = Math.min(6, 2 + Math.ceil(view.zoom / 3));
+    q.set('lat', view.lat.toFixed(digits));
+    q.set('lon', view.lon.toFixed(digits));
     // replaceState: the address follows the view without a hashchange re-rendering it.
     history.replaceState(null, '', '#/map?' + q.toString());
   }

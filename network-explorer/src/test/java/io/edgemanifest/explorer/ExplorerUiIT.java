@@ -332,7 +332,7 @@ class ExplorerUiIT {
         waiting().until(d -> d.findElements(By.cssSelector("#dcs tbody tr[data-dc]")).size() == 4);
         WebElement link = browser.findElements(By.cssSelector("#dcs a.dc-link")).stream()
                 .filter(a -> a.getText().equals(HOSTILE_DC)).findFirst().orElseThrow();
-        assertThat(link.getAttribute("href")).isEqualTo(base + "/#/nodes?datacenter=" + js("return encodeURIComponent(arguments[0])", HOSTILE_DC));
+        assertThat(link.getAttribute("href")).isEqualTo(base + "/#/nodes?status=all&datacenter=" + js("return encodeURIComponent(arguments[0])", HOSTILE_DC));
         assertThat(link.getAttribute("onclick")).isNull();
         assertThat(browser.findElements(By.cssSelector("#view img, #view script, #view b"))).isEmpty();
         link.click();

@@ -487,9 +487,7 @@ class ExplorerDataApiIT {
                 return false;
             });
             second.close();
-            for (Stream s : streams) {
-                await().atMost(Duration.ofSeconds(5)).until(() -> s.ended);
-            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> streams.stream().allMatch(s -> s.ended));
         } finally {
             second.close(); // again after a failure above: stopping twice is harmless
             for (Stream s : streams) {

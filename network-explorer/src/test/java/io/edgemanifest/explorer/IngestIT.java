@@ -93,7 +93,8 @@ class IngestIT {
         String id = NodeIdentity.loadOrCreate(dir.resolve(name), NodeKind.HOST);
         Presence presence = Presence.create(PresenceConfig.of(endpoint(dc), CheckSpec.Ttl.of(TTL))
                         .withMaxBackoff(Duration.ofSeconds(1)),
-                NodeRecord.of(id, NodeKind.HOST, "1.0").withLabels(Map.of("owner", name)), scheduler).start();
+                NodeRecord.of(id, NodeKind.HOST, "1.0").withLabels(Map.of("owner", name))
+                        .withLocation(new io.edgemanifest.core.node.Location("Maun", "BW", -19.98, 23.42)), scheduler).start();
         closeables.add(presence);
         return presence;
     }
@@ -118,6 +119,8 @@ class IngestIT {
         Device d = device(id).orElseThrow();
         assertThat(d.datacenter()).isEqualTo("sg-a");
         assertThat(d.labels()).containsEntry("owner", "alice");
+        assertThat(d.lat()).as("the record's location.lat, a column for the map (#13)").isEqualTo(-19.98);
+        assertThat(d.lon()).isEqualTo(23.42);
 
         HttpResponse<String> list = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + explorer.port() + "/api/nodes?status=online&kind=host")).build(),
@@ -126,7 +129,10 @@ class IngestIT {
         assertThat(list.body()).contains(id, "\"total\":1");
         HttpResponse<String> dcs = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + explorer.port() + "/api/datacenters")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(dcs.body()).contains("\"datacenter\":\"sg-a\"", "\"lagMillis\"", "\"reachable\":true");
+        assertThat(dcs.body()).contains("\"datacenter\":\"sg-a\"", "\"lagMillis\"", "\"reachable\":true", "\"problem\":null");
+        HttpResponse<String> map = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + explorer.port() + "/api/map?zoom=2")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(map.body()).contains("\"count\":1", "\"lat\":-19.98", "\"unlocated\":{\"count\":0");
         HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + explorer.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("explorer_devices{datacenter=\"sg-a\",kind=\"host\",status=\"online\"} 1.0",

@@ -3,7 +3,6 @@ package io.edgemanifest.explorer.api;
 import io.edgemanifest.explorer.store.Availability;
 import io.edgemanifest.explorer.store.Device;
 import io.edgemanifest.explorer.store.DeviceQuery;
-import io.edgemanifest.explorer.store.DeviceStatus;
 import io.edgemanifest.explorer.store.DeviceStore;
 import io.edgemanifest.explorer.store.Event;
 import io.edgemanifest.explorer.store.Page;
@@ -17,10 +16,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -155,21 +152,13 @@ public final class ExplorerApi implements AutoCloseable {
         body.put("chain", chain(d));
         // Counts are derived here, where they are shown, not written into records (#12 item 9).
         if ("gateway".equals(d.kind())) {
-            body.put("hosts", byStatus(store.hostsOfGateway(d.id())));
+            body.put("hosts", NodeJson.byStatus(store.hostsOfGateway(d.id())));
         } else if ("stargate".equals(d.kind()) && d.datacenter() != null) {
             var dc = store.counts().getOrDefault(d.datacenter(), Map.of());
-            body.put("hosts", byStatus(dc.getOrDefault("host", Map.of())));
-            body.put("gateways", byStatus(dc.getOrDefault("gateway", Map.of())));
+            body.put("hosts", NodeJson.byStatus(dc.getOrDefault("host", Map.of())));
+            body.put("gateways", NodeJson.byStatus(dc.getOrDefault("gateway", Map.of())));
         }
         ctx.json(body);
-    }
-
-    private static Map<String, Long> byStatus(Map<DeviceStatus, Long> counts) {
-        Map<String, Long> m = new LinkedHashMap<>();
-        for (DeviceStatus st : DeviceStatus.values()) {
-            m.put(st.name().toLowerCase(Locale.ROOT), counts.getOrDefault(st, 0L));
-        }
-        return m;
     }
 
     /** host → gateway → stargate(s) of its datacenter, each with its API link. */

@@ -27,8 +27,19 @@ final class MapRoutes {
      */
     static final double MAX_GRID_CELLS = 140_000;
     static final int MAX_GATEWAY_HOSTS = 500;
+    /**
+     * How long one aggregation answers the same question: a UI refetches its map when counts move
+     * (at most once a second per client), and 50 admins on the world view must cost one GROUP BY
+     * over 100,000 rows a second, not 50 (~0.2 s each on H2, BENCHMARKS.md).
+     */
+    static final long REUSE_NANOS = java.time.Duration.ofSeconds(1).toNanos();
+    private static final int MAX_REUSED = 256;
+
+    private record Answer(long at, Map<String, Object> body) {
+    }
 
     private final NodeJson json;
+    private final Map<String, Answer> recent = new java.util.concurrent.ConcurrentHashMap<>();
 
     MapRoutes(NodeJson json) {
         this.json = json;
@@ -82,7 +93,18 @@ final class MapRoutes {
         }
         String kind = Params.optionalEnum(ctx, "kind", Params.KINDS);
         DeviceStatus status = ctx.queryParam("status") == null ? null : Params.status(ctx.queryParam("status"));
-        MapGrid grid = json.store().map(new MapQuery(cell, bbox, kind, status, Params.blankToNull(ctx.queryParam("datacenter"))));
+        String datacenter = Params.blankToNull(ctx.queryParam("datacenter"));
+        // Every status or position change is an event: a new one makes the question new (MAX(seq) is
+        // one primary-key lookup), so a reused answer is at most 1 s old and never behind an event.
+        String key = zoom + "|" + java.util.Arrays.toString(bbox) + "|" + kind + "|" + status + "|" + datacenter
+                + "|" + json.store().lastSeq();
+        long now = System.nanoTime();
+        Answer reused = recent.get(key);
+        if (reused != null && now - reused.at() < REUSE_NANOS) {
+            ctx.json(reused.body());
+            return;
+        }
+        MapGrid grid = json.store().map(new MapQuery(cell, bbox, kind, status, datacenter));
         List<Map<String, Object>> cells = new ArrayList<>();
         long total = 0;
         for (MapGrid.Cell c : grid.cells()) {
@@ -107,6 +129,10 @@ final class MapRoutes {
         body.put("total", total);
         body.put("cells", cells);
         body.put("unlocated", unlocated);
+        if (recent.size() >= MAX_REUSED) {
+            recent.clear(); // many distinct views (panning): reuse is for the same one, keep it small
+        }
+        recent.put(key, new Answer(now, body));
         ctx.json(body);
     }
 

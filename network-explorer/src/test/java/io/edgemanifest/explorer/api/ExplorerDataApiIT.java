@@ -244,6 +244,20 @@ class ExplorerDataApiIT {
     }
 
     @Test
+    void aReusedMapAnswerIsNeverBehindAStoredEvent() throws Exception {
+        String path = "/api/map?datacenter=sg-fresh";
+        store.apply(List.of(new Change(new Device("fresh-1", "host", "sg-fresh", DeviceStatus.ONLINE, NOW, NOW, NOW, "{}", null,
+                null, null, null, Map.of(), 5.0, 5.0), EventType.ONLINE, NOW, null)));
+        assertThat(json(path).get("total").asLong()).isEqualTo(1);
+        assertThat(json(path).get("total").asLong()).as("asked again at once: the same answer").isEqualTo(1);
+        store.apply(List.of(new Change(new Device("fresh-2", "host", "sg-fresh", DeviceStatus.OFFLINE, NOW, NOW, NOW, "{}", null,
+                null, null, null, Map.of(), 6.0, 6.0), EventType.OFFLINE, NOW, null)));
+        JsonNode after = json(path);
+        assertThat(after.get("total").asLong()).as("within the second, but after an event").isEqualTo(2);
+        assertThat(after.get("cells").get(0).get("offline").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void badParametersAre400sNamingThem() throws Exception {
         Map<String, String> cases = new LinkedHashMap<>();
         cases.put("/api/map?bbox=1,2,3", "bbox");
@@ -487,9 +501,7 @@ class ExplorerDataApiIT {
                 return false;
             });
             second.close();
-            for (Stream s : streams) {
-                await().atMost(Duration.ofSeconds(5)).until(() -> s.ended);
-            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> streams.stream().allMatch(s -> s.ended));
         } finally {
             second.close(); // again after a failure above: stopping twice is harmless
             for (Stream s : streams) {

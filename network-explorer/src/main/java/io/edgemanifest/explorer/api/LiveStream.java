@@ -56,12 +56,15 @@ final class LiveStream implements AutoCloseable {
     private final class Client {
         final SseClient sse;
         final BlockingQueue<Message> queue = new LinkedBlockingQueue<>();
+        /** Whether the login that opened the stream is still live (always, with login off). */
+        final java.util.function.BooleanSupplier authorized;
         /** The highest seq handed to this client (guarded by this). */
         long sent;
 
-        Client(SseClient sse, long sent) {
+        Client(SseClient sse, long sent, java.util.function.BooleanSupplier authorized) {
             this.sse = sse;
             this.sent = sent;
+            this.authorized = authorized;
         }
 
         void offer(Message m) {
@@ -80,6 +83,12 @@ final class LiveStream implements AutoCloseable {
                 while (!sse.terminated()) {
                     Message m = queue.poll(HEARTBEAT.toMillis(), TimeUnit.MILLISECONDS);
                     if (m == CLOSE) {
+                        break;
+                    }
+                    if (!authorized.getAsBoolean()) {
+                        // Logged out, expired, user removed or password changed since the stream
+                        // opened: the stream ends like the session (the page's next request gets 401).
+                        log.debug("live: the session of a stream ended; closing it");
                         break;
                     }
                     if (m == null) {
@@ -177,26 +186,38 @@ final class LiveStream implements AutoCloseable {
                 }
                 current = json.store().lastSeq();
             }
-            Client registered = new Client(sse, after == null ? current : after);
+            java.util.function.BooleanSupplier authorized =
+                    sse.ctx().attribute(io.edgemanifest.explorer.auth.WebSecurity.STILL_VALID);
+            Client registered = new Client(sse, after == null ? current : after, authorized != null ? authorized : () -> true);
             client = registered;
-            clients.add(registered);
-            sse.onClose(() -> drop(registered));
-            synchronized (client) { // the poller waits: the replay comes before anything newer
-                if (after != null && after < current) {
-                    List<Event> missed = json.store().eventsAfter(after, REPLAY_LIMIT + 1);
+            // Registered and replayed under the client's lock: the poller waits, so nothing newer
+            // than the replay reaches the client before it, twice, or out of seq order; and events
+            // the poller handed out between reading `current` and the registration are replayed too.
+            synchronized (registered) {
+                clients.add(registered);
+                sse.onClose(() -> drop(registered));
+                if (after != null && after > current) {
+                    // An ID this store never issued (a restored or recreated store): start over.
+                    registered.offer(new Message("reset", "{\"lastSeq\":" + current + "}", String.valueOf(current)));
+                    registered.sent = current;
+                } else {
+                    List<Event> missed = json.store().eventsAfter(registered.sent, REPLAY_LIMIT + 1);
                     if (missed.size() > REPLAY_LIMIT) {
-                        client.offer(new Message("reset", "{\"lastSeq\":" + current + "}", String.valueOf(current)));
-                        client.sent = current;
+                        long newest = missed.get(missed.size() - 1).seq();
+                        registered.offer(new Message("reset", "{\"lastSeq\":" + newest + "}", String.valueOf(newest)));
+                        registered.sent = newest;
                     } else {
                         for (Message m : changes(missed)) {
-                            client.offer(m);
+                            registered.offer(m);
                         }
                         if (!missed.isEmpty()) {
-                            client.sent = missed.get(missed.size() - 1).seq();
+                            registered.sent = missed.get(missed.size() - 1).seq();
                         }
                     }
                 }
-                client.offer(new Message("counts", counts(), null));
+                // With an ID, so that a reconnect before the first change still says where it was
+                // (without one the browser would reconnect with no Last-Event-ID and miss the gap).
+                registered.offer(new Message("counts", counts(), String.valueOf(registered.sent)));
             }
         } catch (RuntimeException e) {
             log.warn("live: a stream could not start: {}", e.getMessage());

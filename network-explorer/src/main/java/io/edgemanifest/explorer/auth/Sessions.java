@@ -85,6 +85,18 @@ public final class Sessions {
         return Optional.of(e.session);
     }
 
+    /**
+     * The live session of {@code token} without marking it used: for a long request (a live stream)
+     * asking whether it may go on. An open page must not keep a forgotten session alive for ever.
+     */
+    public Optional<Session> peek(String token) {
+        Entry e = token == null ? null : byToken.get(token);
+        if (e == null || nanos.getAsLong() - e.lastUsed >= idleNanos) {
+            return Optional.empty();
+        }
+        return Optional.of(e.session);
+    }
+
     public void close(String token) {
         if (token != null) {
             byToken.remove(token);

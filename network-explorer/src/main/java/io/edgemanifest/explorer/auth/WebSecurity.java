@@ -23,6 +23,11 @@ public final class WebSecurity {
 
     private static final Logger log = LoggerFactory.getLogger(WebSecurity.class);
     public static final String COOKIE = "explorer_session";
+    /**
+     * Request attribute: a {@code BooleanSupplier} saying whether the session that opened this
+     * request is still live (absent with login off: always).
+     */
+    public static final String STILL_VALID = "explorer.session.valid";
     /** Answer without a session: health checks, and the login page with the one file it loads. */
     private static final Set<String> OPEN = Set.of("/healthz", "/login", "/app.css");
     private static final String CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
@@ -68,6 +73,13 @@ public final class WebSecurity {
         Optional<Sessions.Session> session = session(ctx);
         if (session.isPresent()) {
             ctx.attribute(USER, session.get().user());
+            // A long request (the live stream) asks this again as it goes: logout, idle expiry, a
+            // removed user or a changed password end it too, not only the next request.
+            String token = ctx.cookie(COOKIE);
+            Sessions.Session s = session.get();
+            ctx.attribute(STILL_VALID, (java.util.function.BooleanSupplier) () -> sessions.peek(token)
+                    .filter(p -> p.equals(s) && s.credential().equals(config.credentials().current().hashOf(s.user())))
+                    .isPresent());
             return;
         }
         if (ctx.path().startsWith("/api/") || ctx.path().equals("/metrics")) {

@@ -433,7 +433,10 @@ class ExplorerDataApiIT {
     void theLiveStreamDeliversAStoredChangeAndAReconnectReplaysExactlyWhatItMissed() throws Exception {
         long received;
         try (Stream stream = new Stream(api, null)) {
-            JsonNode counts = JSON.readTree(stream.next("counts").get("data"));
+            Map<String, String> first = stream.next("counts");
+            // The first counts says where the client is: a reconnect before any change replays the gap.
+            assertThat(first.get("id")).isEqualTo(String.valueOf(store.lastSeq()));
+            JsonNode counts = JSON.readTree(first.get("data"));
             assertThat(counts.get("devices").asLong()).isPositive();
             long t0 = System.nanoTime();
             store.apply(List.of(event("live-1", DeviceStatus.ONLINE, EventType.ONLINE, 1)));
@@ -460,6 +463,12 @@ class ExplorerDataApiIT {
             assertThat(replayed).extracting(m -> m.get("event")).containsOnly("change");
             store.apply(List.of(event("live-2", DeviceStatus.OFFLINE, EventType.OFFLINE, 5)));
             assertThat(Long.parseLong(again.next("change").get("id"))).as("then live again, nothing twice").isEqualTo(last + 1);
+        }
+        try (Stream ahead = new Stream(api, String.valueOf(store.lastSeq() + 100))) {
+            Map<String, String> reset = ahead.messages.poll(5, TimeUnit.SECONDS);
+            assertThat(reset).isNotNull();
+            assertThat(reset.get("event")).as("an ID this store never issued (a restored store)").isEqualTo("reset");
+            assertThat(reset.get("id")).isEqualTo(String.valueOf(store.lastSeq()));
         }
         try (Stream tooFar = new Stream(api, "0")) {
             Map<String, String> reset = tooFar.messages.poll(5, TimeUnit.SECONDS);

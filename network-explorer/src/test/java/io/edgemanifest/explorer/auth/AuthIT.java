@@ -243,6 +243,31 @@ class AuthIT {
     }
 
     @Test
+    void aLiveStreamEndsWithTheSessionThatOpenedIt() throws Exception {
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).header("Accept", "text/event-stream")
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode()).as("no session, no stream").isEqualTo(401);
+        String cookie = session();
+        HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream"))
+                .header("Accept", "text/event-stream").header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        java.util.concurrent.CompletableFuture<String> rest = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (java.io.InputStream in = stream.body()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8); // returns when the server ends the stream
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertThat(post(base + "/logout", Map.of(), Map.of("Cookie", cookie, "Origin", base)).statusCode()).isEqualTo(303);
+        // A change after the logout: the stream must end instead of carrying it to a logged-out page.
+        Instant now = Instant.now();
+        Device d = new Device("host-00000002-0000-4000-8000-000000000000", "host", "sg-gaborone", DeviceStatus.OFFLINE,
+                now, now, now, "{\"kind\":\"HOST\"}", null, null, "Maun", "BW", Map.of());
+        store.apply(List.of(new Change(d, EventType.OFFLINE, now, "after logout")));
+        String received = rest.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(received).containsPattern("event: ?counts").doesNotContain("host-00000002");
+    }
+
+    @Test
     void logoutEndsTheSessionOnTheServerNotOnlyInTheBrowser() throws Exception {
         String cookie = session();
         assertThat(get(base + "/api/nodes", cookie).statusCode()).isEqualTo(200);

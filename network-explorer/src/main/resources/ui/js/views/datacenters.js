@@ -7,7 +7,10 @@ import { duration, num } from '../lib/format.js';
 import { nodesHash } from '../lib/urlstate.js';
 import * as live from '../live.js';
 
+// The datacenters' counts follow the stream: the first change after a quiet spell at once (after a
+// short batch), then at most one re-read per COUNTS_GAP_MS (a GROUP BY over every device each time).
 const COUNTS_MS = 1000;
+const COUNTS_GAP_MS = 10000;
 
 const PROBLEMS = {
   unreachable: 'Unreachable: replicate cannot read this datacenter',
@@ -76,20 +79,22 @@ export async function render(root) {
       tbody)),
     h('p', { class: 'muted small' }, 'Counts read online / offline / unknown.')));
 
-  // Counts move with the stream's `counts` events (one re-read a second at most, no timer otherwise).
+  // Counts move with the stream's `counts` events (see COUNTS_GAP_MS; no timer otherwise).
   let pending = null;
+  let lastAt = 0;
   let initial = true;
   const unCounts = live.onCounts(() => {
     if (initial || pending) return;
     pending = setTimeout(async () => {
       pending = null;
+      lastAt = Date.now();
       try {
         for (const d of (await api('/api/datacenters')).items || []) {
           const cells = trios.get(d.datacenter);
           if (cells) for (const kind of Object.keys(cells)) paintTrio(cells[kind], d, kind);
         }
       } catch { /* the next counts event tries again */ }
-    }, COUNTS_MS);
+    }, Math.max(COUNTS_MS, lastAt + COUNTS_GAP_MS - Date.now()));
   });
   initial = false;
   return () => { unCounts(); clearTimeout(pending); };

@@ -13,6 +13,9 @@ import * as live from '../live.js';
 const PAGE = 50;
 const TYPING_MS = 300;
 const COUNTS_MS = 500;
+// While devices keep changing, a tab asks the server for its status counts at most this often (a
+// COUNT over the filtered devices); with no filter but kind, the stream's own counts are used.
+const COUNTS_MIN_GAP_MS = 10000;
 const STATUS_LABELS = { all: 'All', online: 'Online', offline: 'Offline', unknown: 'Unknown' };
 const COLUMNS = [
   { key: 'id', label: 'ID', sort: 'id' },
@@ -228,11 +231,25 @@ export async function render(root, route) {
   }
 
   // --- live ----------------------------------------------------------------------------------
-  let countsPending = false;
+  let countsTimer = null;
+  let lastCountsAt = 0;
+  // The first change after a quiet spell shows at once (after a short batch); then at most one
+  // request per COUNTS_MIN_GAP_MS however busy the network is.
   const refreshCounts = () => {
-    if (countsPending) return;
-    countsPending = true;
-    later(() => { countsPending = false; loadCounts(); }, COUNTS_MS);
+    if (countsTimer) return;
+    const wait = Math.max(COUNTS_MS, lastCountsAt + COUNTS_MIN_GAP_MS - Date.now());
+    countsTimer = later(() => { countsTimer = null; lastCountsAt = Date.now(); loadCounts(); }, wait);
+  };
+  // Only the kind (or nothing) filters the list: the stream's counts (/api/summary) already hold
+  // the answer, so no request at all.
+  const fromSummary = () => !state.datacenter && !state.gateway && !state.q && !state.below && !state.bbox && !state.located;
+  const paintFromSummary = s => {
+    const kinds = state.kind ? [state.kind] : Object.keys(s.byKind || {});
+    const c = { online: 0, offline: 0, unknown: 0 };
+    for (const k of kinds) for (const st of Object.keys(c)) c[st] += (s.byKind?.[k]?.[st]) || 0;
+    c.all = c.online + c.offline + c.unknown;
+    countsGeneration++; // a request still under way must not paint over this
+    for (const st of STATUSES) statusCounts[st].textContent = num(c[st]);
   };
   const unsubscribe = live.subscribe(({ node }) => {
     if (!node || !node.id) return;
@@ -246,10 +263,14 @@ export async function render(root, route) {
       void tr.offsetWidth; // restart the highlight animation
       tr.classList.add('flash');
     }
-    refreshCounts();
+    if (!fromSummary()) refreshCounts();
   });
   let initial = true;
-  const unCounts = live.onCounts(() => { if (!initial) refreshCounts(); });
+  const unCounts = live.onCounts(s => {
+    if (initial) return;
+    if (fromSummary() && s && s.byKind) paintFromSummary(s);
+    else refreshCounts();
+  });
   initial = false;
   // Relative times age while the page is open.
   const ticker = setInterval(() => {

@@ -37,19 +37,23 @@ export async function render(root) {
   // Live: a change goes on top of the latest list; the counts are re-read at most every 5 s.
   const list = root.querySelector('#latest');
   let pending = null;
+  let lastAt = 0;
   const unsubscribe = subscribe(({ event, node }) => {
     if (!event) return;
     list.querySelector('.empty')?.remove();
     list.prepend(eventItem({ ...event, kind: event.kind ?? node?.kind }));
     while (list.children.length > LATEST) list.lastElementChild.remove();
     if (!pending) {
+      // The first change after a quiet spell at once (batched 1 s), then one /api/overview per 10 s
+      // at most: a busy network costs each open overview little.
       pending = setTimeout(async () => {
         pending = null;
+        lastAt = Date.now();
         try {
           const fresh = await api('/api/overview');
           root.querySelector('#dc-counts')?.replaceWith(countsCard(fresh.datacenters || []));
         } catch { /* the next change retries */ }
-      }, 5000);
+      }, Math.max(1000, lastAt + 10000 - Date.now()));
     }
   });
   return () => { unsubscribe(); clearTimeout(pending); };

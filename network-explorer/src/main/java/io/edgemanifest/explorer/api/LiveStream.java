@@ -10,12 +10,10 @@ import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -250,16 +248,16 @@ final class LiveStream implements AutoCloseable {
 
     /** Each event with its device's current Node, as {@code change} messages. */
     private List<Message> changes(List<Event> events) {
-        Map<String, Optional<Device>> devices = new HashMap<>();
         Set<String> ids = new LinkedHashSet<>();
         events.forEach(e -> ids.add(e.deviceId()));
-        ids.forEach(id -> devices.put(id, json.store().find(id)));
+        Map<String, Device> devices = json.store().find(ids); // one read for the batch, not one per device
         Map<String, Double> availability = json.store().availability24h(ids);
         List<Message> messages = new ArrayList<>();
         for (Event e : events) {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("event", json.event(e));
-            body.put("node", devices.get(e.deviceId()).map(d -> json.node(d, availability.get(d.id()))).orElse(null));
+            Device d = devices.get(e.deviceId());
+            body.put("node", d == null ? null : json.node(d, availability.get(d.id())));
             try {
                 messages.add(new Message("change", JSON.writeValueAsString(body), String.valueOf(e.seq())));
             } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {

@@ -20,6 +20,15 @@ public interface DeviceStore extends AutoCloseable {
 
     Optional<Device> find(String id);
 
+    /** These devices as stored (unknown IDs left out), in one read. */
+    default Map<String, Device> find(java.util.Collection<String> ids) {
+        Map<String, Device> found = new java.util.LinkedHashMap<>();
+        for (String id : ids) {
+            find(id).ifPresent(d -> found.put(id, d));
+        }
+        return found;
+    }
+
     /** Every device's current state (for reconciling with the replica at start). */
     List<Device> all();
 

@@ -49,6 +49,26 @@ abstract class DeviceStoreContract {
     }
 
     @Test
+    void findsManyDevicesInOneReadLeavingUnknownIdsOut() {
+        DeviceStore store = store();
+        List<Change> changes = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_203; i++) {
+            changes.add(change("host-" + i, DeviceStatus.ONLINE, EventType.ONLINE, T0));
+        }
+        store.apply(changes);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_203; i += 2) {
+            ids.add("host-" + i);
+        }
+        ids.add("nope");
+        ids.add("host-0"); // twice: once in the answer
+        java.util.Map<String, Device> found = store.find(ids);
+        assertThat(found).hasSize(602).doesNotContainKey("nope");
+        assertThat(found.get("host-1202").city()).isEqualTo("Gaborone");
+        assertThat(store.find(List.<String>of())).isEmpty();
+    }
+
+    @Test
     void aChangeWithoutEventUpdatesOnlyTheDevice() {
         DeviceStore store = store();
         store.apply(List.of(change("host-1", DeviceStatus.ONLINE, EventType.ONLINE, T0)));

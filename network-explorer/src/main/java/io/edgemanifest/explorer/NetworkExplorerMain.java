@@ -148,6 +148,12 @@ public final class NetworkExplorerMain implements Callable<Integer> {
             org.slf4j.LoggerFactory.getLogger(NetworkExplorerMain.class).warn("INSECURE: --bind {} without --auth-file (--insecure): "
                     + "anyone who reaches this address sees every device, with no login", bind);
         }
+        if (web.metricsHost() != null && !io.edgemanifest.explorer.auth.Exposure.isLoopback(web.metricsHost())) {
+            // /metrics needs no login where --metrics serves it: datacenter names and device counts.
+            org.slf4j.LoggerFactory.getLogger(NetworkExplorerMain.class).warn("--metrics {} is reachable from other "
+                    + "machines without a login (datacenter names and device counts): bind it to a private address "
+                    + "your Prometheus uses, or firewall it", web.metricsHost());
+        }
         return web;
     }
 

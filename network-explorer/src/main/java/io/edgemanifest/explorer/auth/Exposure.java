@@ -29,6 +29,15 @@ public final class Exposure {
         return true;
     }
 
+    /** Whether every address {@code host} names is a loopback address; false for one that does not resolve. */
+    public static boolean isLoopback(String host) {
+        try {
+            return loopback(host);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Whether every address {@code bind} names is a loopback address (0.0.0.0, "any", is not). */
     static boolean loopback(String bind) {
         try {

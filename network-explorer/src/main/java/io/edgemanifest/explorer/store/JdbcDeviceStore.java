@@ -59,6 +59,9 @@ public final class JdbcDeviceStore implements DeviceStore {
         // changes queued meanwhile and retries with back-off.
         hikari.setConnectionTimeout(5_000);
         hikari.setValidationTimeout(2_000);
+        // A connection the driver calls dead for good leaves the pool at once (H2's 90121 is not an
+        // SQL state Hikari knows): see BrokenConnectionOverride.
+        hikari.setExceptionOverrideClassName(BrokenConnectionOverride.class.getName());
         if (config.jdbcUrl().startsWith("jdbc:postgresql:")) {
             // A server that hangs (frozen, partitioned without a reset) would otherwise hold a
             // read forever, and ingest's lock with it; the URL's own settings win.

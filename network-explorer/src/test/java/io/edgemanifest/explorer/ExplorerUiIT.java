@@ -113,15 +113,7 @@ class ExplorerUiIT {
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (api != null) {
-            api.close();
-        }
-        if (store != null) {
-            store.close();
-        }
+        Browsers.stop(browser, api, store);
     }
 
     /** Every test starts from a clean page: system theme, live updates on. */

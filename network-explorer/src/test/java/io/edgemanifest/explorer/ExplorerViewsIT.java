@@ -187,15 +187,7 @@ class ExplorerViewsIT {
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (api != null) {
-            api.close();
-        }
-        if (store != null) {
-            store.close();
-        }
+        Browsers.stop(browser, api, store);
     }
 
     private static WebDriverWait waiting() {

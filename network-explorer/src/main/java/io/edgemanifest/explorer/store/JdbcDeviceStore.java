@@ -497,24 +497,14 @@ public final class JdbcDeviceStore implements DeviceStore {
     public List<Event> events(String deviceId, Long beforeSeq, int limit) {
         String sql = "SELECT seq, device_id, event_type, happened_at, datacenter, detail FROM events WHERE device_id=?"
                 + (beforeSeq == null ? "" : " AND seq < ?") + " ORDER BY seq DESC LIMIT ?";
-        List<Event> events = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, deviceId);
-            if (beforeSeq != null) {
-                ps.setLong(i++, beforeSeq);
-            }
-            ps.setInt(i, limit);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    events.add(new Event(rs.getLong(1), rs.getString(2), EventType.valueOf(rs.getString(3)),
-                            rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
+        List<Object> args = new ArrayList<>();
+        args.add(deviceId);
+        if (beforeSeq != null) {
+            args.add(beforeSeq);
         }
-        return events;
+        args.add(limit);
+        return select(sql, args, rs -> new Event(rs.getLong(1), rs.getString(2), EventType.valueOf(rs.getString(3)),
+                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6)));
     }
 
     @Override
@@ -609,19 +599,8 @@ public final class JdbcDeviceStore implements DeviceStore {
     }
 
     private List<Event> events(String sql, List<Object> args) {
-        List<Event> events = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, args);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    events.add(new Event(rs.getLong(1), rs.getString(2), EventType.valueOf(rs.getString(3)),
-                            rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6), rs.getString(7)));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
-        }
-        return events;
+        return select(sql, args, rs -> new Event(rs.getLong(1), rs.getString(2), EventType.valueOf(rs.getString(3)),
+                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6), rs.getString(7)));
     }
 
     @Override
@@ -687,18 +666,29 @@ public final class JdbcDeviceStore implements DeviceStore {
     // ---------------------------------------------------------------- helpers
 
     private List<Device> query(String sql, List<Object> args) {
-        List<Device> devices = new ArrayList<>();
+        return select(sql, args, JdbcDeviceStore::device);
+    }
+
+    /** One row of a result set as a value. */
+    @FunctionalInterface
+    private interface Row<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    /** Every row of {@code sql} with {@code args}, on a pooled connection; a failure says the store did not answer. */
+    private <T> List<T> select(String sql, List<Object> args, Row<T> row) {
+        List<T> rows = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    devices.add(device(rs));
+                    rows.add(row.read(rs));
                 }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("store read failed: " + e.getMessage(), e);
         }
-        return devices;
+        return rows;
     }
 
     private long count(String sql, List<Object> args) {

@@ -49,15 +49,7 @@ class LoginUiIT {
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (api != null) {
-            api.close();
-        }
-        if (store != null) {
-            store.close();
-        }
+        Browsers.stop(browser, api, store);
     }
 
     private static WebDriverWait waiting() {

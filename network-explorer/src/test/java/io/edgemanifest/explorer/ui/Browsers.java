@@ -15,6 +15,22 @@ public final class Browsers {
     private Browsers() {
     }
 
+    /** Ends a UI test class: the browser first (it holds connections to the API), then the rest in order; nulls skipped. */
+    public static void stop(WebDriver browser, AutoCloseable... rest) {
+        if (browser != null) {
+            browser.quit();
+        }
+        for (AutoCloseable c : rest) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + c + " failed", e);
+                }
+            }
+        }
+    }
+
     /** A new headless Chromium whose profile lives in {@code profileDir}; the caller quits it. */
     public static WebDriver chromium(Path profileDir) {
         File driver = new File("/usr/bin/chromedriver");

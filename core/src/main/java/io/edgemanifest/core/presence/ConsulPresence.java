@@ -579,6 +579,12 @@ final class ConsulPresence implements Presence {
         // after the back-off. Registering again would cost the agent a full anti-entropy sync per
         // failure — Consul 1.8 scans every service it holds — and only "unknown check" needs it.
         setState(PresenceState.DEGRADED);
+        if (config.check() instanceof CheckSpec.Ttl ttl && delay.compareTo(ttl.heartbeat()) > 0) {
+            // Each retry beats first: backing off past the heartbeat would let our check expire while
+            // the agent still answers (a session refused with "Missing node registration" after the
+            // servers lost their state), and the check, synced back critical, reads as OFFLINE.
+            delay = ttl.heartbeat();
+        }
         String problem = rootMessage(e);
         if (!problem.equals(lastProblem)) {
             log.warn("{}: presence step failed, retrying in {} ms", id, delay.toMillis(), e);

@@ -1,0 +1,105 @@
+package io.edgemanifest.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.edgemanifest.testing.ConsulAgent;
+import io.edgemanifest.testing.ConsulExtension;
+import io.edgemanifest.testing.FreePorts;
+import io.edgemanifest.testing.RunnableJar;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher inside a package, run from a tree the package was unpacked to (as from /usr/bin
+ * once installed), starts its program against a real Consul: the package's own jar and JVM flags,
+ * a class-data archive in host-agent's state dir, and SIGTERM ends in a clean leave and exit 0.
+ */
+class PackagedLauncherIT {
+
+    @RegisterExtension
+    static final ConsulExtension consul = ConsulExtension.single();
+
+    @TempDir
+    Path tmp;
+
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        started.forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+    }
+
+    @Test
+    void hostAgentLauncherRunsThePackagedJarWithItsSmallHeapAndKeepsAClassDataArchiveInItsStateDir() throws Exception {
+        Path tree = Packages.unpack(Role.HOST_AGENT, tmp.resolve("root"));
+        Path state = tmp.resolve("state");
+        ConsulAgent agent = consul.agent();
+
+        Process host = start(Role.HOST_AGENT, tree, "--consul", agent.httpUrl(), "--ttl", "3s");
+        // The unit hands the state dir over as EDGE_STATE_DIR: so does this test.
+        Path nodeIdFile = state.resolve("node-id");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.isRegularFile(nodeIdFile));
+        String id = Files.readString(nodeIdFile).strip();
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.get("/v1/health/checks/" + id).orElse("").matches("(?s).*\"Status\":\\s*\"passing\".*"));
+
+        List<String> jvm = host.info().arguments().map(List::of).orElseThrow();
+        assertThat(jvm).contains("-Xmx32m", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=" + state.resolve("host-agent.jsa"),
+                tree.resolve(Role.HOST_AGENT.jarPath()).toString());
+
+        host.destroy();
+        assertThat(host.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(host.exitValue()).isZero();
+        // The JVM writes the archive as it exits; the next start maps it.
+        assertThat(state.resolve("host-agent.jsa")).isNotEmptyFile();
+        assertThat(agent.get("/v1/catalog/service/" + id).orElseThrow()).isEqualToIgnoringWhitespace("[]");
+    }
+
+    @Test
+    void gatewayLauncherRegistersWithAPassingGrpcCheckAndLeavesOnSigterm() throws Exception {
+        Path tree = Packages.unpack(Role.GATEWAY, tmp.resolve("root"));
+        ConsulAgent agent = consul.agent();
+        int port = FreePorts.next();
+
+        Process gateway = start(Role.GATEWAY, tree, "--consul", agent.httpUrl(), "--grpc-port", String.valueOf(port));
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.get("/v1/health/service/gateway?passing").orElse("[]")
+                .contains("gRPC check 127.0.0.1:" + port + ": success"));
+
+        List<String> jvm = gateway.info().arguments().map(List::of).orElseThrow();
+        assertThat(jvm).contains("-Xmx256m", "-XX:+ExitOnOutOfMemoryError", tree.resolve(Role.GATEWAY.jarPath()).toString());
+
+        gateway.destroy();
+        assertThat(gateway.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(gateway.exitValue()).isZero();
+        assertThat(agent.get("/v1/catalog/service/gateway").orElseThrow()).isEqualToIgnoringWhitespace("[]");
+    }
+
+    /** The packaged launcher, with the environment a unit gives it (EDGE_STATE_DIR) and no token. */
+    private Process start(Role role, Path tree, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(role.launcherIn(tree).toString()));
+        command.addAll(List.of(args));
+        Path log = Packages.module().resolve("target/launcher-logs/" + role.name + ".log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().keySet().removeIf(k -> k.startsWith("EDGE_") || k.equals("JAVA_OPTS"));
+        builder.environment().put("EDGE_STATE_DIR", tmp.resolve("state").toString());
+        // The JVM running the tests is >= 21; the launcher would also find one on its own.
+        builder.environment().put("JAVA_HOME", Path.of(RunnableJar.javaBinary()).getParent().getParent().toString());
+        Process process = builder.start();
+        started.add(process);
+        return process;
+    }
+}

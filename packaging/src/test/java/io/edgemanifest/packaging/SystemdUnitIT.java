@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -21,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Each package's unit, in a tree the package was unpacked to: {@code systemd-analyze verify}
  * accepts it (its ExecStart resolves to the packaged launcher) and {@code systemd-analyze security}
- * rates its exposure below 5.0 ("OK" or better). The scores go to {@code target/unit-security.txt}.
+ * rates its exposure below 5.0 ("OK" or better). The scores go to {@code target/unit-security/}.
  */
 class SystemdUnitIT {
 
@@ -99,10 +98,11 @@ class SystemdUnitIT {
         return tree;
     }
 
-    private static synchronized void record(Role role, double exposure, String rating) throws IOException {
+    /** One file per unit under {@code target/unit-security/}, so a rerun replaces its line. */
+    private static void record(Role role, double exposure, String rating) throws IOException {
         String line = String.format(Locale.ROOT, "%s exposure %.1f %s%n", role.unit(), exposure, rating);
         System.out.print("systemd-analyze security: " + line);
-        Files.writeString(Packages.module().resolve("target/unit-security.txt"), line,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Path dir = Files.createDirectories(Packages.module().resolve("target/unit-security"));
+        Files.writeString(dir.resolve(role.unit() + ".txt"), line);
     }
 }

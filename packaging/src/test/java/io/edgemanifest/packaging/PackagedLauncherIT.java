@@ -86,6 +86,54 @@ class PackagedLauncherIT {
         assertThat(agent.get("/v1/catalog/service/gateway").orElseThrow()).isEqualToIgnoringWhitespace("[]");
     }
 
+    @Test
+    void launcherSkipsAJavaOlderThan21AndPassesTheRoleFlagsThenJavaOptsThenTheJarAndArguments() throws Exception {
+        Path tree = Packages.unpack(Role.STARGATE, tmp.resolve("root"));
+        Path old = fakeJava(tmp.resolve("jdk17"), "17.0.15", null);
+        Path args = tmp.resolve("args");
+        Path recent = fakeJava(tmp.resolve("jdk21"), "21.0.7", args);
+
+        // JAVA_HOME is a Java 17: skipped, the next candidate (a real one) runs the program.
+        Packages.Command.Result skipped = Packages.Command.run(List.of(Role.STARGATE.launcherIn(tree).toString(), "--version"),
+                java.util.Map.of("JAVA_HOME", old.toString()));
+        assertThat(skipped.exitCode()).as(skipped.output()).isZero();
+        assertThat(skipped.output()).contains("stargate 0.1.0");
+
+        // JAVA_HOME is a Java 21: it is the one used, with jvm.options, then JAVA_OPTS, then the jar.
+        Packages.Command.Result chosen = Packages.Command.run(List.of(Role.STARGATE.launcherIn(tree).toString(), "--datacenter", "dc1"),
+                java.util.Map.of("JAVA_HOME", recent.toString(), "JAVA_OPTS", "-Xmx64m"));
+        assertThat(chosen.exitCode()).as(chosen.output()).isZero();
+        List<String> passed = Files.readAllLines(args);
+        assertThat(passed).containsSubsequence("-XX:+UseG1GC", "-Xmx256m", "-Xmx64m", "-jar",
+                tree.resolve(Role.STARGATE.jarPath()).toString(), "--datacenter", "dc1");
+    }
+
+    @Test
+    void theSameLauncherRunsFromTheSourceTreeAsBinHostAgent() throws Exception {
+        Path source = Packages.projectRoot().resolve("bin/host-agent");
+        Path tree = Packages.unpack(Role.HOST_AGENT, tmp.resolve("root"));
+        assertThat(Files.readString(Role.HOST_AGENT.launcherIn(tree))).isEqualTo(Files.readString(source));
+
+        Packages.Command.Result result = Packages.Command.run(List.of(source.toString(), "--version"),
+                java.util.Map.of("EDGE_STATE_DIR", tmp.resolve("state").toString()));
+
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("host-agent 0.1.0");
+    }
+
+    /**
+     * A JAVA_HOME whose bin/java reports {@code version} to {@code -version} and otherwise writes
+     * its arguments, one a line, to {@code record} (when given).
+     */
+    private static Path fakeJava(Path home, String version, Path record) throws IOException {
+        Path java = Files.createDirectories(home.resolve("bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\n"
+                + "if [ \"$1\" = -version ]; then echo 'openjdk version \"" + version + "\" 2025-04-15' >&2; exit 0; fi\n"
+                + (record == null ? "exit 1\n" : "printf '%s\\n' \"$@\" > '" + record + "'\n"));
+        java.toFile().setExecutable(true);
+        return home;
+    }
+
     /** The packaged launcher, with the environment a unit gives it (EDGE_STATE_DIR) and no token. */
     private Process start(Role role, Path tree, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(role.launcherIn(tree).toString()));

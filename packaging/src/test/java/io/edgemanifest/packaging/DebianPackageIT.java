@@ -67,6 +67,16 @@ class DebianPackageIT {
 
     @ParameterizedTest
     @EnumSource(Role.class)
+    void theChangelogNamesThePackageVersion(Role role) throws IOException {
+        Path changelog = Packages.unpack(role, tmp).resolve("usr/share/doc/" + role.packageName() + "/changelog.gz");
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(changelog))) {
+            String first = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            assertThat(first).startsWith("edge-manifest (" + Packages.debianVersion() + ") ");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Role.class)
     void theEnvFileDocumentsEveryEdgeVariableTheProgramReadsAndReferencesTokensByPathOnly(Role role) throws IOException {
         Path tree = Packages.unpack(role, tmp);
         List<String> env = Packages.lines(tree.resolve(role.envPath()));

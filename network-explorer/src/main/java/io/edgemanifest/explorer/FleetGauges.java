@@ -56,7 +56,7 @@ final class FleetGauges {
         devices = MultiGauge.builder("explorer_devices").description("devices by kind, status and datacenter")
                 .register(registry);
         availability = MultiGauge.builder("explorer_availability_ratio")
-                .description("mean 24 h availability of the observed devices of a kind in a datacenter (0..1)")
+                .description("mean 24 h availability of the observed devices of a kind in a datacenter (0..1; NaN: none observed yet)")
                 .register(registry);
         belowTarget = MultiGauge.builder("explorer_devices_below_target")
                 .description("observed devices whose 24 h availability is below their kind's target").register(registry);
@@ -84,9 +84,9 @@ final class FleetGauges {
             List<MultiGauge.Row<?>> below = new ArrayList<>();
             for (ReportRow row : store.availabilityReport(now.minus(Duration.ofDays(1)), now, true)) {
                 Tags tags = Tags.of("datacenter", row.datacenter(), "kind", row.kind());
-                if (row.mean() != null) {
-                    means.add(MultiGauge.Row.of(tags, row.mean()));
-                }
+                // NaN while none of them was observed yet: the series exists from the devices' first
+                // sight (a stable set for rules and panels), and NaN compares false in every alert.
+                means.add(MultiGauge.Row.of(tags, row.mean() == null ? Double.NaN : row.mean()));
                 below.add(MultiGauge.Row.of(tags, row.belowTarget()));
             }
             availability.register(means, true);

@@ -24,9 +24,16 @@ final class ReplicateMetrics {
     private final java.util.concurrent.atomic.AtomicLong fenced = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Instant>> lastAnswers = new ConcurrentHashMap<>();
+    private final java.time.Clock clock;
 
     ReplicateMetrics(MeterRegistry registry, Supplier<Number> held) {
+        this(registry, held, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock what the age of a source's last answer is measured with */
+    ReplicateMetrics(MeterRegistry registry, Supplier<Number> held, java.time.Clock clock) {
         this.registry = registry;
+        this.clock = clock;
         this.transactions = Counter.builder("replicate_transactions").description("Consul transactions written to the destination").register(registry);
         this.guardTrips = Counter.builder("replicate_delete_guard_trips").description("answers that needed a confirming read before deleting").register(registry);
         this.indexResets = Counter.builder("replicate_index_resets").description("times a source index went backwards").register(registry);
@@ -85,11 +92,11 @@ final class ReplicateMetrics {
             Map<String, Instant> byScope = new ConcurrentHashMap<>();
             io.micrometer.core.instrument.Gauge.builder("replicate_last_success_age_seconds", byScope,
                             m -> m.values().stream().min(Instant::compareTo)
-                                    .map(t -> Duration.between(t, Instant.now()).toMillis() / 1000.0).orElse(Double.NaN))
+                                    .map(t -> Duration.between(t, clock.instant()).toMillis() / 1000.0).orElse(Double.NaN))
                     .tag("source", s).description("seconds since the source last answered (the oldest of its scopes)")
                     .strongReference(true).register(registry);
             return byScope;
-        }).put(scope, Instant.now());
+        }).put(scope, clock.instant());
     }
 
     void error(String source) {

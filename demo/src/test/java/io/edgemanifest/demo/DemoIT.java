@@ -84,12 +84,19 @@ class DemoIT {
         long contractStart = System.nanoTime();
         await().atMost(Duration.ofSeconds(90)).pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
             Exposition exported = new Exposition();
+            StringBuilder all = new StringBuilder();
             for (String target : targets) {
                 HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(target))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(target).isEqualTo(200);
                 exported.add(r.body());
+                all.append(r.body());
             }
+            // With ACLs on, each role's token reads what its gauges need.
+            assertThat(all).contains("stargate_consul_up{datacenter=\"sg-las-vegas\"} 1.0",
+                    "stargate_passing_gateways{datacenter=\"sg-gaborone\"} 1.0",
+                    "replicate_source_up{source=\"sg-gaborone\"} 1.0",
+                    "explorer_datacenter_reachable{datacenter=\"sg-las-vegas\"} 1.0");
             List<String> problems = MetricContract.violations(root, exported);
             problems.forEach(problem -> System.out.println("metric contract: " + problem));
             assertThat(problems).isEmpty();

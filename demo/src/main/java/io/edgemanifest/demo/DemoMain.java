@@ -104,6 +104,16 @@ public final class DemoMain implements Callable<Integer> {
             return jar;
         }
 
+        /** One line per process serving Prometheus metrics, printed once all run. */
+        private final List<String> scrapeTargets = new ArrayList<>();
+
+        /** A free port for {@code name}'s --metrics, remembered for the list printed at the end. */
+        private String metricsAt(String name) {
+            int metricsPort = FreePorts.next();
+            scrapeTargets.add(String.format("  metrics %-26s http://127.0.0.1:%d/metrics", name, metricsPort));
+            return "127.0.0.1:" + metricsPort;
+        }
+
         private Process run(String name, String module, String... args) {
             List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar(module).toString()));
@@ -211,11 +221,13 @@ public final class DemoMain implements Callable<Integer> {
                     stargateProcesses.add(run("stargate " + dc, "stargate", "--consul", url, "--datacenter", dc,
                             "--state-dir", state.toString(), "--grpc-port", Integer.toString(FreePorts.next()),
                             "--enrol-port", Integer.toString(FreePorts.next()), "--primary-datacenter", "explorer",
-                            "--token-file", roleToken(acl, AclPolicies.Role.STARGATE, "stargate " + dc).toString()));
+                            "--token-file", roleToken(acl, AclPolicies.Role.STARGATE, "stargate " + dc).toString(),
+                            "--metrics", metricsAt("stargate " + dc)));
                     for (int g = 0; g < gateways; g++) {
                         run("gateway " + dc + " #" + (g + 1), "gateway", "--consul", url, "--state-dir",
                                 work.resolve("gateway-" + dc + "-" + g).toString(), "--grpc-port", Integer.toString(FreePorts.next()),
-                                "--token-file", roleToken(acl, AclPolicies.Role.GATEWAY, "gateway " + dc + " " + (g + 1)).toString());
+                                "--token-file", roleToken(acl, AclPolicies.Role.GATEWAY, "gateway " + dc + " " + (g + 1)).toString(),
+                                "--metrics", metricsAt("gateway " + dc + " #" + (g + 1)));
                     }
                 }
                 for (int i = 0; i < names.size(); i++) {
@@ -244,13 +256,14 @@ public final class DemoMain implements Callable<Integer> {
                     List<String> args = new ArrayList<>(List.of("--consul", String.join(",", order), "--state-dir",
                             work.resolve("hosts-" + dc).toString(), "--simulate", Integer.toString(share), "--ttl", "15s",
                             "--location", CITIES[i % CITIES.length], "--label", "demo=true",
-                            "--enrol", enrolAddress, "--join-token-file", joinFile.toString()));
+                            "--enrol", enrolAddress, "--join-token-file", joinFile.toString(),
+                            "--metrics", metricsAt("hosts " + dc)));
                     if (churn) {
                         args.addAll(List.of("--churn", "5s"));
                     }
                     run("hosts " + dc + " (" + share + ")", "host-agent", args.toArray(String[]::new));
                 }
-                List<String> replicateArgs = new ArrayList<>(List.of("--consul", explorerUrl, "--metrics", "127.0.0.1:0",
+                List<String> replicateArgs = new ArrayList<>(List.of("--consul", explorerUrl, "--metrics", metricsAt("replicate"),
                         "--token-file", roleToken(acl, AclPolicies.Role.REPLICATE, "replicate").toString()));
                 for (int i = 0; i < names.size(); i++) {
                     replicateArgs.addAll(List.of("--source", names.get(i) + "=" + urls.get(i)));
@@ -264,6 +277,10 @@ public final class DemoMain implements Callable<Integer> {
             System.out.println();
             System.out.println("demo: every node runs with its own Consul token (files under " + work.resolve("secrets")
                     + "), hosts enrolled through their Stargate");
+            // The Explorer without --auth-file serves /metrics on its API port.
+            scrapeTargets.add(String.format("  metrics %-26s http://127.0.0.1:%d/metrics", "network-explorer", port));
+            System.out.println("demo: Prometheus /metrics of every process (rules and dashboard in deploy/):");
+            scrapeTargets.forEach(System.out::println);
             System.out.println("demo: Network Explorer at http://127.0.0.1:" + port + "/   (Ctrl-C stops everything)");
             System.out.flush();
         }

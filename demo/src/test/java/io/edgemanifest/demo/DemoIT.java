@@ -71,6 +71,38 @@ class DemoIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(get(port, "/api/nodes/" + someHost)).contains("\"kind\":\"gateway\"", "\"kind\":\"stargate\""));
 
+        // Every process serves /metrics, and every metric and label the alert rules and the
+        // dashboard name is exported by one of them (a series may appear a moment after its
+        // process starts, e.g. replicate's lag with the first change: hence the wait).
+        String printed = Files.readString(log); // appended to by earlier runs: this run's list is the last
+        printed = printed.substring(Math.max(0, printed.lastIndexOf("demo: Prometheus /metrics")));
+        List<String> targets = printed.lines().filter(l -> l.startsWith("  metrics "))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList();
+        assertThat(printed).contains("metrics stargate ", "metrics gateway ", "metrics hosts ",
+                "metrics replicate ", "metrics network-explorer ");
+        assertThat(targets).hasSize(2 + 2 + 2 + 1 + 1);
+        long contractStart = System.nanoTime();
+        await().atMost(Duration.ofSeconds(90)).pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(3)).untilAsserted(() -> {
+            Exposition exported = new Exposition();
+            StringBuilder all = new StringBuilder();
+            for (String target : targets) {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(target))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(target).isEqualTo(200);
+                exported.add(r.body());
+                all.append(r.body());
+            }
+            // With ACLs on, each role's token reads what its gauges need.
+            assertThat(all).contains("stargate_consul_up{datacenter=\"sg-las-vegas\"} 1.0",
+                    "stargate_passing_gateways{datacenter=\"sg-gaborone\"} 1.0",
+                    "replicate_source_up{source=\"sg-gaborone\"} 1.0",
+                    "explorer_datacenter_reachable{datacenter=\"sg-las-vegas\"} 1.0");
+            List<String> problems = MetricContract.violations(root, exported);
+            problems.forEach(problem -> System.out.println("metric contract: " + problem));
+            assertThat(problems).isEmpty();
+        });
+        System.out.println("metric contract held after " + (System.nanoTime() - contractStart) / 1_000_000 + " ms");
+
         // Every node ran with a token of its own, and no token shows in a log or the process list.
         String demoLog = Files.readString(log);
         Path secrets = Path.of(demoLog.replaceAll("(?s).*files under (\\S+)\\).*", "$1"));

@@ -3,6 +3,9 @@ package io.edgemanifest.gateway;
 import io.edgemanifest.core.consul.TokenCheck;
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.cli.MetricsOptions;
+import io.edgemanifest.core.metrics.MetricsServer;
+import java.util.Optional;
 import io.edgemanifest.core.cli.NodeOptions;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -21,6 +24,9 @@ public final class GatewayMain implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
+    @Mixin
+    MetricsOptions metrics;
+
     Gateway.GatewayConfig config() {
         return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.serverConfig(),
                 node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, node.tlsCheckSkipVerify);
@@ -29,10 +35,16 @@ public final class GatewayMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Gateway.GatewayConfig config = config();
+        // Before anything starts: a bad --metrics or a port in use exits 2 at once.
+        Optional<MetricsServer> served = metrics.listen(() -> { });
         // Signal handlers before anything starts: a SIGTERM during start still deregisters.
         return Lifecycle.startAndRun("gateway", () -> {
             TokenCheck.require(config.endpoint(), node.tokens.source());
-            return new Gateway(config).start();
+            Gateway gateway = new Gateway(config).start();
+            return () -> {
+                gateway.close();
+                served.ifPresent(MetricsServer::close);
+            };
         });
     }
 

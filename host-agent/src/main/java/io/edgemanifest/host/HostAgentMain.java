@@ -214,7 +214,7 @@ public final class HostAgentMain implements Callable<Integer> {
         }
         MetricsServer metricsServer = null;
         if (metrics != null && !metrics.isBlank()) {
-            metricsServer = MetricsServer.listen(MetricsServer.newRegistry(), metrics.strip(), "--metrics");
+            metricsServer = MetricsServer.listen(io.edgemanifest.core.metrics.JvmBasics.bindTo(MetricsServer.newRegistry()), metrics.strip(), "--metrics");
             // Presences record on the global registry: serve it through ours.
             Metrics.addRegistry(metricsServer.registry());
         }

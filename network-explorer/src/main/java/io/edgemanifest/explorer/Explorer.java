@@ -97,19 +97,22 @@ public final class Explorer implements AutoCloseable {
         });
         Gauge.builder("explorer_ingest_changes", this, e -> e.changesApplied()).register(metrics);
         Gauge.builder("explorer_events", store, DeviceStore::eventCount).register(metrics);
-        devices = io.micrometer.core.instrument.MultiGauge.builder("explorer_devices")
-                .description("devices by kind, status and datacenter").register(metrics);
+        io.edgemanifest.core.metrics.JvmBasics.bindTo(metrics);
+        this.fleet = new FleetGauges(metrics, store, targets, this::datacenterState, Clock.systemUTC());
     }
 
-    private final io.micrometer.core.instrument.MultiGauge devices;
+    private final FleetGauges fleet;
 
-    /** Called before each scrape: one GROUP BY, not one query per series. */
+    /** Called before each scrape. */
     private void refreshDeviceGauges() {
-        java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
-        store.counts().forEach((dc, byKind) -> byKind.forEach((kind, byStatus) -> byStatus.forEach((status, n) ->
-                rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(io.micrometer.core.instrument.Tags.of(
-                        "datacenter", dc, "kind", kind, "status", status.name().toLowerCase(java.util.Locale.ROOT)), n)))));
-        devices.register(rows, true);
+        fleet.refresh();
+    }
+
+    /** Only the ingesting Explorer knows the datacenters' state; a standby reports none rather than asking Consul per scrape. */
+    private FleetGauges.DatacenterState datacenterState() {
+        ReplicaIngest current = ingest;
+        return current == null ? FleetGauges.DatacenterState.NONE
+                : new FleetGauges.DatacenterState(current.datacenters(), current.silentDatacenters());
     }
 
     /** Changes this process wrote, across every term it ingested. */

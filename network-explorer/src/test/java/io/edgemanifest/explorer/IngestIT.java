@@ -136,7 +136,10 @@ class IngestIT {
         HttpResponse<String> metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                 "http://127.0.0.1:" + explorer.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("explorer_devices{datacenter=\"sg-a\",kind=\"host\",status=\"online\"} 1.0",
-                "explorer_ingest_lag_seconds");
+                "explorer_ingest_lag_seconds", "explorer_datacenter_reachable{datacenter=\"sg-a\"} 1.0",
+                "explorer_datacenter_silent{datacenter=\"sg-a\"} 0.0", "explorer_availability_target_ratio{kind=\"host\"} 0.4",
+                "explorer_devices_below_target{datacenter=\"sg-a\",kind=\"host\"} 0.0",
+                "explorer_availability_ratio{datacenter=\"sg-a\",kind=\"host\"}", "jvm_memory_used_bytes");
 
         h.close();
 

@@ -95,7 +95,7 @@ public final class ReplicateMain implements Callable<Integer> {
     public Integer call() {
         Replicator.ReplicateConfig config = config();
         TokenCheck.require(config.destination(), tokens.source());
-        MetricsServer server = MetricsServer.listen(MetricsServer.newRegistry(), metrics, "--metrics");
+        MetricsServer server = MetricsServer.listen(io.edgemanifest.core.metrics.JvmBasics.bindTo(MetricsServer.newRegistry()), metrics, "--metrics");
         Replicator replicator = new Replicator(config, server.registry()).start();
         return Lifecycle.runUntilSignalled(() -> {
             replicator.close();

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,9 +23,17 @@ final class ReplicateMetrics {
     private final Counter indexResets;
     private final java.util.concurrent.atomic.AtomicLong fenced = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, Instant>> lastAnswers = new ConcurrentHashMap<>();
+    private final java.time.Clock clock;
 
     ReplicateMetrics(MeterRegistry registry, Supplier<Number> held) {
+        this(registry, held, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock what the age of a source's last answer is measured with */
+    ReplicateMetrics(MeterRegistry registry, Supplier<Number> held, java.time.Clock clock) {
         this.registry = registry;
+        this.clock = clock;
         this.transactions = Counter.builder("replicate_transactions").description("Consul transactions written to the destination").register(registry);
         this.guardTrips = Counter.builder("replicate_delete_guard_trips").description("answers that needed a confirming read before deleting").register(registry);
         this.indexResets = Counter.builder("replicate_index_resets").description("times a source index went backwards").register(registry);
@@ -73,14 +82,34 @@ final class ReplicateMetrics {
                 .description("from a source's answer to the replica written").register(registry).record(lag);
     }
 
+    /**
+     * The source answered one scope (changes or not: a blocking read that ran out answers too). Its
+     * {@code replicate_last_success_age_seconds} is the age of the oldest scope's last answer, so a
+     * source is silent when any of its scopes is — even while it still counts as up.
+     */
+    void answered(String source, String scope) {
+        lastAnswers.computeIfAbsent(source, s -> {
+            Map<String, Instant> byScope = new ConcurrentHashMap<>();
+            io.micrometer.core.instrument.Gauge.builder("replicate_last_success_age_seconds", byScope,
+                            m -> m.values().stream().min(Instant::compareTo)
+                                    .map(t -> Duration.between(t, clock.instant()).toMillis() / 1000.0).orElse(Double.NaN))
+                    .tag("source", s).description("seconds since the source last answered (the oldest of its scopes)")
+                    .strongReference(true).register(registry);
+            return byScope;
+        }).put(scope, clock.instant());
+    }
+
     void error(String source) {
         Counter.builder("replicate_errors").tag("source", source).register(registry).increment();
     }
 
     void up(String source, boolean isUp) {
-        up.computeIfAbsent(source, s -> registry.gauge("replicate_source_up",
-                java.util.List.of(io.micrometer.core.instrument.Tag.of("source", s)), new AtomicInteger()))
-                .set(isUp ? 1 : 0);
+        up.computeIfAbsent(source, s -> {
+            // Its errors series exists from the first answer on, at 0: rate() and alerts see a healthy source too.
+            Counter.builder("replicate_errors").tag("source", s).register(registry);
+            return registry.gauge("replicate_source_up",
+                    java.util.List.of(io.micrometer.core.instrument.Tag.of("source", s)), new AtomicInteger());
+        }).set(isUp ? 1 : 0);
     }
 
     long transactions() {

@@ -106,6 +106,7 @@ final class ScopeReplicator implements Runnable {
                     failingSince = null;
                 }
                 if (index.signum() > 0 && snapshot.index().equals(index)) {
+                    metrics.answered(datacenter, scope.name());
                     status.synced(scope.name(), index, applied.size(), 0, false); // wait ran out, nothing new
                     continue;
                 }
@@ -115,6 +116,7 @@ final class ScopeReplicator implements Runnable {
                     metrics.lag(datacenter, lag);
                 }
                 metrics.up(datacenter, true);
+                metrics.answered(datacenter, scope.name());
                 status.holding(scope.name(), result.heldReason());
                 status.synced(scope.name(), snapshot.index(), applied.size(), lag.toMillis(), result.changed());
                 backoff.reset();

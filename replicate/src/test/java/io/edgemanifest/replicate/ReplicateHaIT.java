@@ -113,7 +113,9 @@ class ReplicateHaIT {
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             assertThat(scrape).doesNotContain("replicate_sources_held NaN");
             assertThat(scrape).contains("replicate_sources_held", "replicate_transactions_total",
-                    "replicate_source_up{source=\"" + processHeld + "\"} 1.0");
+                    "replicate_source_up{source=\"" + processHeld + "\"} 1.0",
+                    "replicate_errors_total{source=\"" + processHeld + "\"} 0.0",
+                    "replicate_last_success_age_seconds{source=\"" + processHeld + "\"}");
         });
 
         process.destroyForcibly(); // kill -9: no goodbye, its locks go with its TTL check

@@ -2,6 +2,12 @@ package io.edgemanifest.stargate;
 
 import io.edgemanifest.core.cli.Cli;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.core.cli.MetricsOptions;
+import io.edgemanifest.core.metrics.MetricsServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import io.edgemanifest.core.cli.NodeOptions;
 import io.edgemanifest.core.consul.TokenCheck;
 import java.util.concurrent.Callable;
@@ -19,6 +25,9 @@ public final class StargateMain implements Callable<Integer> {
 
     @Mixin
     NodeOptions node;
+
+    @Mixin
+    MetricsOptions metrics;
 
     @Option(names = "--datacenter", paramLabel = "NAME", defaultValue = "${env:EDGE_DATACENTER}",
             description = "The Consul datacenter this Stargate runs next to (required); it refuses to start against another. Env EDGE_DATACENTER.")
@@ -56,10 +65,27 @@ public final class StargateMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Stargate.StargateConfig config = config();
+        // Before anything starts: a bad --metrics or a port in use exits 2 at once.
+        AtomicReference<StargateMetrics> gauges = new AtomicReference<>();
+        Optional<MetricsServer> served = metrics.listen(() -> {
+            StargateMetrics g = gauges.get();
+            if (g != null) {
+                g.refresh();
+            }
+        });
+        // A client of its own: the gauges read Consul on the scrape thread, never in the way of gRPC status calls.
+        Optional<ConsulStatusSource> statusForMetrics = served.map(s -> new ConsulStatusSource(config.endpoint()));
+        served.ifPresent(s -> gauges.set(new StargateMetrics(statusForMetrics.orElseThrow(), config.datacenter(),
+                s.registry(), Clock.systemUTC(), Duration.ofSeconds(5))));
         // Signal handlers before anything starts: a SIGTERM while it waits for Consul exits 0.
         return Lifecycle.startAndRun("stargate", () -> {
             TokenCheck.require(config.endpoint(), node.tokens.source());
-            return new Stargate(config).start();
+            Stargate stargate = new Stargate(config).start();
+            return () -> {
+                stargate.close();
+                served.ifPresent(MetricsServer::close);
+                statusForMetrics.ifPresent(ConsulStatusSource::close);
+            };
         });
     }
 

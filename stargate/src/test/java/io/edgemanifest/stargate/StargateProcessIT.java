@@ -36,10 +36,11 @@ class StargateProcessIT {
     @Test
     void stargateIsPresentAnswersStatusAndLeavesOnSigtermWithExitZero() throws Exception {
         int port = FreePorts.next();
+        int metricsPort = FreePorts.next();
         Path stateDir = dir.resolve("sg");
         Process stargate = jar.start(Path.of("target", "process-logs", "stargate.log"), "--consul",
                 consul.agent().httpUrl(), "--state-dir", stateDir.toString(), "--datacenter", "sg-star",
-                "--grpc-port", Integer.toString(port));
+                "--grpc-port", Integer.toString(port), "--metrics", "127.0.0.1:" + metricsPort);
         Consul client = Consul.builder().withUrl(consul.agent().httpUrl()).withPing(false).build();
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(stateDir.resolve("node-id")));
@@ -51,6 +52,15 @@ class StargateProcessIT {
             RunnableJar.Result status = jar.run("status", "--address", "127.0.0.1:" + port);
             assertThat(status.exitCode()).isZero();
             assertThat(status.output()).contains("datacenter: sg-star", "stargate: " + id, "sessions: 1");
+            // The same numbers for Prometheus, with its presence and JVM basics.
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("stargate_consul_up{datacenter=\"sg-star\"} 1",
+                    "stargate_sessions{datacenter=\"sg-star\"} 1", "stargate_passing_gateways{datacenter=\"sg-star\"} 0",
+                    "edge_presence_establishments_total{datacenter=\"sg-star\",kind=\"stargate\"} ",
+                    "edge_presence_sessions_lost_total{datacenter=\"sg-star\",kind=\"stargate\"} 0.0",
+                    "jvm_memory_used_bytes", "process_uptime_seconds");
 
             stargate.destroy(); // SIGTERM
             assertThat(stargate.waitFor(5, TimeUnit.SECONDS)).isTrue();
@@ -85,6 +95,15 @@ class StargateProcessIT {
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.output()).contains("'sg-star'", "'sg-elsewhere'");
         assertThat(result.output().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void aMalformedMetricsAddressIsOneLineNamingItWithExitTwo() {
+        RunnableJar.Result result = jar.run("--consul", consul.agent().httpUrl(), "--state-dir",
+                dir.resolve("metrics").toString(), "--datacenter", "sg-star", "--metrics", "nowhere");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.output().strip().lines()).as(result.output()).hasSize(1);
+        assertThat(result.output()).contains("invalid --metrics 'nowhere'");
     }
 
     @Test

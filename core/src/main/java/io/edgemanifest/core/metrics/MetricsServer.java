@@ -51,6 +51,11 @@ public final class MetricsServer implements AutoCloseable {
      * {@link IllegalArgumentException} naming a malformed value.
      */
     public static MetricsServer listen(PrometheusMeterRegistry registry, String hostPort, String flag) {
+        return listen(registry, hostPort, flag, () -> { });
+    }
+
+    /** As {@link #listen(PrometheusMeterRegistry, String, String)}, refreshing gauges before each scrape. */
+    public static MetricsServer listen(PrometheusMeterRegistry registry, String hostPort, String flag, Runnable beforeScrape) {
         int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
         if (colon <= 0) {
             throw new IllegalArgumentException("invalid " + flag + " '" + hostPort + "' (use host:port)");
@@ -61,7 +66,7 @@ public final class MetricsServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("invalid " + flag + " '" + hostPort + "' (use host:port)");
         }
-        return new MetricsServer(registry, hostPort.substring(0, colon), port);
+        return new MetricsServer(registry, hostPort.substring(0, colon), port, beforeScrape);
     }
 
     public static PrometheusMeterRegistry newRegistry() {

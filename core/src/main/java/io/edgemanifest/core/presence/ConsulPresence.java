@@ -257,10 +257,10 @@ final class ConsulPresence implements Presence {
                         patientPass(ttl);
                     }
                 }
-                metrics.heartbeat(ticker.nanoTime() - started);
+                metrics.heartbeat(datacenter, ticker.nanoTime() - started);
                 lastBeatNanos = started;
             } catch (Exception e) {
-                metrics.heartbeatFailed();
+                metrics.heartbeatFailed(datacenter);
                 if (ConsulErrors.isUnknownCheck(e)) {
                     log.warn("{}: Consul no longer knows check {} (agent restarted?): registering again", id, checkId);
                     registered = false;
@@ -315,10 +315,10 @@ final class ConsulPresence implements Presence {
     }
 
     private void establish() {
-        metrics.establishing();
         if (datacenter == null) {
             datacenter = localDatacenter();
         }
+        metrics.establishing(datacenter);
         if (!serviceRegistered) {
             // Not again while waiting for a gRPC check to pass: re-registering restarts Consul's probe.
             register();
@@ -425,7 +425,7 @@ final class ConsulPresence implements Presence {
         if (sessionId != null && !sessionId.equals(holder)
                 && consul.sessionClient().getSessionInfo(sessionId).isEmpty()) {
             log.warn("{}: session {} is gone (invalidated or destroyed): creating a new one", id, sessionId);
-            metrics.sessionLost();
+            metrics.sessionLost(datacenter);
             if (sessionWatch != null) {
                 sessionWatch.untrack(sessionId);
             }

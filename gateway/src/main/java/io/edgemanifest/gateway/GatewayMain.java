@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 /** Entry point of {@code gateway}. */
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "gateway " + GatewayMain.VERSION,
+        subcommands = DrainCommand.class,
         description = "Runs a Gateway node: gRPC health endpoint and its presence in the Stargate datacenter.",
         sortOptions = false)
 public final class GatewayMain implements Callable<Integer> {
@@ -21,9 +22,16 @@ public final class GatewayMain implements Callable<Integer> {
     @Mixin
     NodeOptions node;
 
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "${env:EDGE_DRAIN_TIMEOUT:-60s}",
+            description = "On SIGTERM (or 'gateway drain'), how long to wait, NOT_SERVING, until no host names this "
+                    + "gateway before leaving (0s: leave at once; a second SIGTERM cuts it short). Keep the unit's "
+                    + "TimeoutStopSec above it. Env EDGE_DRAIN_TIMEOUT. Default: ${DEFAULT-VALUE}")
+    Duration drainTimeout;
+
     Gateway.GatewayConfig config() {
         return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.serverConfig(),
-                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, node.tlsCheckSkipVerify);
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, node.tlsCheckSkipVerify,
+                drainTimeout);
     }
 
     @Override

@@ -44,7 +44,7 @@ public final class Drainer implements AutoCloseable {
     /** The least time between two reads of the host records: bounds the cost at many hosts. */
     static final Duration MIN_READ_INTERVAL = Duration.ofSeconds(1);
     /** The longest a blocking read waits for a change: the other gateways are looked at this often. */
-    static final Duration MAX_BLOCK = Duration.ofSeconds(5);
+    static final Duration MAX_BLOCK = Duration.ofSeconds(2);
     /** Consecutive failed reads after which the drain gives up (Consul gone: hosts cannot move either). */
     static final int MAX_FAILURES = 3;
 

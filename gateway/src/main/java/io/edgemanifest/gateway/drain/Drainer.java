@@ -45,6 +45,8 @@ public final class Drainer implements AutoCloseable {
     static final Duration MIN_READ_INTERVAL = Duration.ofSeconds(1);
     /** The longest a blocking read waits for a change: the other gateways are looked at this often. */
     static final Duration MAX_BLOCK = Duration.ofSeconds(2);
+    /** How long one read may take: a blocking read's wait plus Consul's jitter and a margin. */
+    static final Duration READ_TIMEOUT = MAX_BLOCK.plusSeconds(3);
     /** Consecutive failed reads after which the drain gives up (Consul gone: hosts cannot move either). */
     static final int MAX_FAILURES = 3;
 
@@ -126,7 +128,9 @@ public final class Drainer implements AutoCloseable {
     private void run(CompletableFuture<DrainStatus> result, CountDownLatch stop) {
         long started = System.nanoTime();
         DrainStatus last = new DrainStatus(DrainStatus.Outcome.DRAINING, 0, 0, Duration.ZERO);
-        Consul consul = endpoint.watchClient(MAX_BLOCK.plusSeconds(5));
+        // Its read timeout outlasts a blocking read (plus Consul's jitter) but not much more: on a
+        // hung agent, MAX_FAILURES reads must not hold the stop for long.
+        Consul consul = endpoint.client(READ_TIMEOUT);
         synchronized (lock) {
             client = consul;
         }
@@ -165,12 +169,16 @@ public final class Drainer implements AutoCloseable {
                     failures++;
                     log.warn("{}: drain cannot read who is attached ({}/{}): {}", gatewayId, failures, MAX_FAILURES,
                             Errors.rootMessage(e));
+                    Duration now = Duration.ofNanos(System.nanoTime() - started);
+                    if (now.compareTo(timeout) >= 0) {
+                        last = new DrainStatus(DrainStatus.Outcome.TIMED_OUT, last.attachedHosts(), last.otherPassingGateways(), now);
+                        break;
+                    }
                     if (failures >= MAX_FAILURES) {
                         last = last.aborted();
                         break;
                     }
-                    last = new DrainStatus(DrainStatus.Outcome.DRAINING, last.attachedHosts(), last.otherPassingGateways(),
-                            Duration.ofNanos(System.nanoTime() - started));
+                    last = new DrainStatus(DrainStatus.Outcome.DRAINING, last.attachedHosts(), last.otherPassingGateways(), now);
                 }
                 publish(last);
                 if (last.outcome().done()) {

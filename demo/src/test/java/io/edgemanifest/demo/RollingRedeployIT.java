@@ -244,6 +244,23 @@ class RollingRedeployIT {
         System.out.printf("rolling redeploy: %d gateways in %d ms, %d host moves, no presence lost%n", GATEWAYS,
                 roll.toMillis(), changes.values().stream().mapToInt(Integer::intValue).sum());
         watch.join(Duration.ofSeconds(15).toMillis());
+
+        // A second SIGTERM cuts a drain short: a host record that never moves holds the first gateway's drain.
+        String first = gatewayIds.get(0);
+        String stuck = "host-00000000-0000-4000-8000-000000000001";
+        consul.keyValueClient().putValue(NodeKind.HOST.keyOf(stuck),
+                NodeRecords.toJson(NodeRecord.of(stuck, NodeKind.HOST, "test").withGateway(first)));
+        Process draining = gateways.get(first);
+        draining.destroy();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(log("gateway-0-run1"))
+                .contains(first + ": draining, 1 hosts still attached"));
+        Instant second = Instant.now();
+        draining.destroy();
+        assertThat(draining.waitFor(5, TimeUnit.SECONDS)).as("a second SIGTERM stops at once").isTrue();
+        assertThat(draining.exitValue()).isZero();
+        assertThat(consul.agentClient().getServices()).doesNotContainKey(first);
+        System.out.printf("rolling redeploy: second SIGTERM during a drain -> exit 0 after %d ms%n",
+                Duration.between(second, Instant.now()).toMillis());
     }
 
     private Process startGateway(String id, int i, String url, int port, Path token, int run) {

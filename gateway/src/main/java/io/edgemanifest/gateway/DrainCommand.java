@@ -43,6 +43,11 @@ public final class DrainCommand implements Callable<Integer> {
             description = "The gateway serves gRPC over TLS (--tls-cert): trust this PEM certificate authority.")
     private java.nio.file.Path caFile;
 
+    @Option(names = "--authority", paramLabel = "NAME",
+            description = "With --ca-file: the name the gateway's certificate carries (e.g. gw1.example.net) when "
+                    + "--address dials it by another (127.0.0.1).")
+    private String authority;
+
     private io.grpc.ChannelCredentials credentials() {
         if (caFile == null) {
             return InsecureChannelCredentials.create();
@@ -59,7 +64,11 @@ public final class DrainCommand implements Callable<Integer> {
         HostPort target = HostPort.parse(address, "--address");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials()).build();
+        io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials());
+        if (authority != null && !authority.isBlank()) {
+            builder.overrideAuthority(authority);
+        }
+        ManagedChannel channel = builder.build();
         try {
             // No deadline of ours: the gateway bounds the drain by its --drain-timeout and ends the stream.
             Iterator<DrainProgress> progress = GatewayAdminGrpc.newBlockingStub(channel).drain(DrainRequest.getDefaultInstance());

@@ -40,20 +40,23 @@ public final class Gateway implements AutoCloseable, Lifecycle.Hurried {
     public Gateway(GatewayConfig config) {
         Objects.requireNonNull(config, "config");
         this.id = NodeIdentity.loadOrCreate(config.stateDir(), NodeKind.GATEWAY);
-        // The node exists only after the server is built, and the drain service needs the node's
-        // NOT_SERVING: the drainer reaches it through this holder.
-        ServingNode[] self = new ServingNode[1];
-        this.drainer = new Drainer(id, config.endpoint(), config.drainTimeout(), () -> self[0].markNotServing());
+        // The drain service is part of the server the node is built on: the drainer reaches the
+        // node's NOT_SERVING through a method, the node being assigned below (and the server serves
+        // drains only once started).
+        this.drainer = new Drainer(id, config.endpoint(), config.drainTimeout(), this::markNotServing);
         HealthServer server = HealthServer.builder(config.server())
                 .addService(new DrainService(id, drainer).localOnly()).build();
         this.node = new ServingNode(server, config.advertiseHost(), config.advertisePort(),
                 NodeRecord.of(id, NodeKind.GATEWAY, config.version()),
                 PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()), config.tlsCheckSkipVerify());
-        self[0] = node;
     }
 
     public String id() {
         return id;
+    }
+
+    private void markNotServing() {
+        node.markNotServing();
     }
 
     public Gateway start() {

@@ -215,6 +215,8 @@ class RollingRedeployIT {
             assertThat(seen.keySet()).as("no host names %s once it left", id).noneMatch(h -> id.equals(gatewayOf(h)));
             // Its hosts moved before it left: each one's last write (naming another gateway) precedes the
             // gateway service's last catalog change, the deregistration — Consul's own order.
+            await().atMost(Duration.ofSeconds(5)).until(() -> consul.catalogClient().getService("gateway").getResponse()
+                    .stream().noneMatch(sv -> id.equals(sv.getServiceId()))); // the agent syncs it to the catalog
             BigInteger left = consul.catalogClient().getService("gateway").getIndex();
             for (String h : attachedHosts) {
                 long moved = consul.keyValueClient().getValue(NodeKind.HOST.keyOf(h)).orElseThrow().getModifyIndex();

@@ -115,6 +115,8 @@ class GatewayDrainIT {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         // Every host's last write (naming the other gateway) precedes the drained gateway's last catalog
         // change, its deregistration: Consul's own (raft) order, not a race of our polls.
+        await().atMost(Duration.ofSeconds(5)).until(() -> client().catalogClient().getService("gateway").getResponse()
+                .stream().noneMatch(s -> leaving.id().equals(s.getServiceId()))); // the agent syncs it to the catalog
         BigInteger deregistered = client().catalogClient().getService("gateway").getIndex();
         for (HostAgent h : hosts) {
             assertThat(gatewayOf(h.id())).isEqualTo(staying.id());

@@ -83,11 +83,11 @@ public final class Drainer implements AutoCloseable {
      */
     public CompletableFuture<DrainStatus> drain(Consumer<DrainStatus> progress) {
         synchronized (lock) {
-            if (progress != null) {
-                listeners.add(progress);
-            }
             if (closed) {
                 return CompletableFuture.completedFuture(new DrainStatus(DrainStatus.Outcome.ABORTED, 0, 0, Duration.ZERO));
+            }
+            if (progress != null) {
+                listeners.add(progress);
             }
             if (running == null || running.isDone()) {
                 running = new CompletableFuture<>();

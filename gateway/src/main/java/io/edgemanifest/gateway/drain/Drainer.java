@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * (stale reads, so any server answers) rather than from the hosts' service meta: Consul 1.8 cannot
  * filter the catalog by service meta across service names (each host has its own), so that would be
  * one query per host. The KV read returns every host record of the datacenter (7.9 MB for 10,000
- * records, ~120 ms to read and ~100 ms to count, measured on Consul 1.8.7), so it is paced to at most one read per {@link #MIN_READ_INTERVAL} and only runs
- * while draining — a few reads per redeploy. A host whose check failed loses its record with its
+ * records, ~120 ms to read and ~100 ms to count, measured on Consul 1.8.7), so it is paced to at
+ * most one read per {@link #MIN_READ_INTERVAL} and only runs while draining — a few reads per
+ * redeploy. A host whose check failed loses its record with its
  * session, so dead hosts do not hold a drain up.
  *
  * <p>One drain at a time: a second request (the {@code drain} command, then SIGTERM) joins the one

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 
 /** Entry point of {@code gateway}. */
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "gateway " + GatewayMain.VERSION,
+        subcommands = DrainCommand.class,
         description = "Runs a Gateway node: gRPC health endpoint and its presence in the Stargate datacenter.",
         sortOptions = false)
 public final class GatewayMain implements Callable<Integer> {
@@ -27,9 +28,16 @@ public final class GatewayMain implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "${env:EDGE_DRAIN_TIMEOUT:-60s}",
+            description = "On SIGTERM (or 'gateway drain'), how long to wait, NOT_SERVING, until no host names this "
+                    + "gateway before leaving (0s: leave at once; a second SIGTERM cuts it short). Keep the unit's "
+                    + "TimeoutStopSec above it. Env EDGE_DRAIN_TIMEOUT. Default: ${DEFAULT-VALUE}")
+    Duration drainTimeout;
+
     Gateway.GatewayConfig config() {
         return new Gateway.GatewayConfig(node.endpoint(), node.stateDir(), node.serverConfig(),
-                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, node.tlsCheckSkipVerify);
+                node.advertiseHost(), node.advertisePort(), node.deregisterAfter, VERSION, node.tlsCheckSkipVerify,
+                drainTimeout);
     }
 
     @Override
@@ -41,11 +49,25 @@ public final class GatewayMain implements Callable<Integer> {
         return Lifecycle.startAndRun("gateway", () -> {
             TokenCheck.require(config.endpoint(), node.tokens.source());
             Gateway gateway = new Gateway(config).start();
-            return () -> {
-                gateway.close();
-                served.ifPresent(MetricsServer::close);
-            };
+            return new Running(gateway, served);
         });
+    }
+
+    /**
+     * The started gateway and its metrics server, stopped in that order. Hurried, so that a second
+     * signal still reaches the gateway's drain.
+     */
+    private record Running(Gateway gateway, Optional<MetricsServer> metrics) implements AutoCloseable, Lifecycle.Hurried {
+        @Override
+        public void stopWaiting() {
+            gateway.stopWaiting();
+        }
+
+        @Override
+        public void close() {
+            gateway.close();
+            metrics.ifPresent(MetricsServer::close);
+        }
     }
 
     public static void main(String[] args) {

@@ -84,6 +84,18 @@ class AclCommandIT {
         assertThat(third.out().lines()).contains(AclPolicies.GATEWAY + ": updated", AclPolicies.STARGATE + ": unchanged");
         assertThat(agent().get("/v1/acl/policy/name/" + AclPolicies.GATEWAY).orElseThrow())
                 .contains("manifest/gateways/").doesNotContain("key_prefix \\\"\\\" ");
+
+        // An upgrade: the gateway policy of a release before draining (no read on host records) is
+        // brought up to date in place, so existing gateway tokens can drain without being reissued.
+        agent().createPolicy(AclPolicies.GATEWAY, """
+                service "gateway" { policy = "write" }
+                node_prefix "" { policy = "read" }
+                session_prefix "" { policy = "write" }
+                key_prefix "manifest/gateways/" { policy = "write" }
+                """, List.of());
+        Result upgrade = acl("init", "--primary-datacenter", PRIMARY);
+        assertThat(upgrade.out().lines()).contains(AclPolicies.GATEWAY + ": updated");
+        assertThat(agent().get("/v1/acl/policy/name/" + AclPolicies.GATEWAY).orElseThrow()).contains("manifest/hosts/");
     }
 
     @Test

@@ -79,11 +79,13 @@ public final class AclPolicies {
                         # the network; keep it on the Stargate machine only (docs/security.md).
                         acl = "write"
                         """, List.of()),
-                new PolicySpec(GATEWAY, "Edge Manifest gateway: its presence", """
+                new PolicySpec(GATEWAY, "Edge Manifest gateway: its presence; reads host records to drain", """
                         service "gateway" { policy = "write" }
                         node_prefix "" { policy = "read" }
                         session_prefix "" { policy = "write" }
                         key_prefix "manifest/gateways/" { policy = "write" }
+                        # Draining before a redeploy: waits until no host record names this gateway.
+                        key_prefix "manifest/hosts/" { policy = "read" }
                         """, List.of()),
                 new PolicySpec(REPLICATE_READ, "Edge Manifest replicate: reads every Stargate datacenter", """
                         key_prefix "manifest/" { policy = "read" }

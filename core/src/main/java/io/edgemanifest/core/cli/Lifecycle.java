@@ -19,6 +19,14 @@ public final class Lifecycle {
     }
 
     /**
+     * A component whose stop waits for something (a gateway draining until its hosts moved): a
+     * second SIGTERM/SIGINT during that stop asks it to stop waiting and leave at once.
+     */
+    public interface Hurried {
+        void stopWaiting();
+    }
+
+    /**
      * Installs the SIGTERM/SIGINT handlers first, then starts the component with {@code start} and
      * runs it until signalled. A signal during start is not lost to the JVM's default handler (exit
      * 143, nothing deregistered): a start that blocks (a Stargate waiting for its Consul) is
@@ -28,8 +36,13 @@ public final class Lifecycle {
         CountDownLatch stop = new CountDownLatch(1);
         Thread starter = Thread.currentThread();
         java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicReference<AutoCloseable> started = new java.util.concurrent.atomic.AtomicReference<>();
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> {
+                if (stop.getCount() == 0) {
+                    hurry(started.get(), name, s);
+                    return;
+                }
                 log.info("{}: SIG{} received, stopping", name, s.getName());
                 stop.countDown();
                 synchronized (starting) {
@@ -54,6 +67,7 @@ public final class Lifecycle {
                 Thread.interrupted(); // a signal that came as start returned: its interrupt is spent
             }
         }
+        started.set(component);
         return awaitSignal(component, name, stop);
     }
 
@@ -61,11 +75,25 @@ public final class Lifecycle {
         CountDownLatch stop = new CountDownLatch(1);
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> {
+                if (stop.getCount() == 0) {
+                    hurry(component, name, s);
+                    return;
+                }
                 log.info("{}: SIG{} received, stopping", name, s.getName());
                 stop.countDown();
             });
         }
         return awaitSignal(component, name, stop);
+    }
+
+    /** A signal while already stopping: a component that waits before leaving leaves now. */
+    private static void hurry(AutoCloseable component, String name, Signal signal) {
+        if (component instanceof Hurried hurried) {
+            log.info("{}: SIG{} received again while stopping: leaving at once", name, signal.getName());
+            hurried.stopWaiting();
+        } else {
+            log.info("{}: SIG{} received again: already stopping", name, signal.getName());
+        }
     }
 
     private static int awaitSignal(AutoCloseable component, String name, CountDownLatch stop) {

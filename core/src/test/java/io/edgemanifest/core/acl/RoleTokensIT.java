@@ -70,6 +70,8 @@ class RoleTokensIT {
         AclHttp gateway = in(SG, AclPolicies.Role.GATEWAY);
         assertThat(gateway.put("/v1/kv/manifest/gateways/gateway-1", "{}")).isEqualTo(200);
         assertThat(gateway.put("/v1/kv/manifest/hosts/host-x", "{}")).isEqualTo(403);
+        // Draining: it waits until no host record names it, so it reads them (and only them).
+        assertThat(gateway.get("/v1/kv/manifest/hosts/?recurse")).isEqualTo(200);
         assertThat(gateway.put("/v1/kv/manifest/stargates/stargate-1", "{}")).isEqualTo(403);
         assertThat(gateway.put("/v1/agent/service/register", "{\"ID\": \"stargate-f\", \"Name\": \"stargate\"}")).isEqualTo(403);
         assertThat(gateway.put("/v1/kv/enrol/join-tokens/x", "{}")).isEqualTo(403);

@@ -1,0 +1,112 @@
+package io.edgemanifest.gateway;
+
+import io.edgemanifest.core.drain.proto.DrainProgress;
+import io.edgemanifest.core.drain.proto.DrainRequest;
+import io.edgemanifest.core.drain.proto.GatewayAdminGrpc;
+import io.edgemanifest.core.enrol.HostPort;
+import io.edgemanifest.gateway.drain.DrainStatus;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code gateway drain --address host:port}: asks the gateway running on this machine to drain,
+ * prints its progress and returns when it is drained (exit 0) or the drain ended otherwise (exit 1).
+ * The gateway stays up, NOT_SERVING, until it is stopped ({@code systemctl stop}).
+ */
+@Command(name = "drain", mixinStandardHelpOptions = true,
+        description = {"Drains the gateway running on this machine: NOT_SERVING, then waits until no host names it "
+                + "(bounded by the gateway's --drain-timeout). The gateway stays up until stopped.",
+                "Exit 0: drained (or no other gateway passes: the hosts have nowhere to go); 1: timed out, cut short "
+                        + "or no answer."})
+public final class DrainCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--address", required = true, paramLabel = "HOST:PORT",
+            description = "The gateway's gRPC address as dialled from this machine, e.g. 127.0.0.1:7100 "
+                    + "(only this machine may drain it).")
+    private String address;
+
+    @Option(names = "--ca-file", paramLabel = "FILE",
+            description = "The gateway serves gRPC over TLS (--tls-cert): trust this PEM certificate authority.")
+    private java.nio.file.Path caFile;
+
+    @Option(names = "--authority", paramLabel = "NAME",
+            description = "With --ca-file: the name the gateway's certificate carries (e.g. gw1.example.net) when "
+                    + "--address dials it by another (127.0.0.1).")
+    private String authority;
+
+    private io.grpc.ChannelCredentials credentials() {
+        if (caFile == null) {
+            return InsecureChannelCredentials.create();
+        }
+        try {
+            return io.grpc.TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build();
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("invalid --ca-file '" + caFile + "': " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        HostPort target = HostPort.parse(address, "--address");
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials());
+        if (authority != null && !authority.isBlank()) {
+            builder.overrideAuthority(authority);
+        }
+        ManagedChannel channel = builder.build();
+        try {
+            // No deadline of ours: the gateway bounds the drain by its --drain-timeout and ends the stream.
+            Iterator<DrainProgress> progress = GatewayAdminGrpc.newBlockingStub(channel).drain(DrainRequest.getDefaultInstance());
+            DrainProgress last = null;
+            while (progress.hasNext()) {
+                last = progress.next();
+                out.println(status(last).describe(last.getGatewayId()));
+                out.flush();
+            }
+            if (last == null) {
+                err.println("drain: the gateway at " + target + " ended the drain without a word");
+                err.flush();
+                return 1;
+            }
+            return switch (last.getOutcome()) {
+                case DRAINED, NOWHERE_TO_GO -> 0;
+                default -> {
+                    err.println("drain: not drained (" + last.getOutcome() + "): " + last.getAttachedHosts()
+                            + " hosts still name " + last.getGatewayId());
+                    err.flush();
+                    yield 1;
+                }
+            };
+        } catch (StatusRuntimeException e) {
+            String description = e.getStatus().getDescription();
+            err.println(("drain: no drain from gateway at " + target + ": " + e.getStatus().getCode()
+                    + (description == null ? "" : " (" + description + ")")).replaceAll("\\s+", " ").strip());
+            err.flush();
+            return 1;
+        } finally {
+            channel.shutdownNow();
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static DrainStatus status(DrainProgress p) {
+        DrainStatus.Outcome outcome = p.getOutcome() == DrainProgress.Outcome.UNRECOGNIZED
+                ? DrainStatus.Outcome.ABORTED : DrainStatus.Outcome.valueOf(p.getOutcome().name());
+        return new DrainStatus(outcome, p.getAttachedHosts(), p.getOtherPassingGateways(), Duration.ofMillis(p.getElapsedMs()));
+    }
+}

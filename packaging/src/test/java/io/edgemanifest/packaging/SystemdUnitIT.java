@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.edgemanifest.packaging.Packages.Command;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -51,6 +53,51 @@ class SystemdUnitIT {
 
         assertThat(verify.exitCode()).as(verify.output()).isNotZero();
         assertThat(verify.output()).contains("/usr/bin/edge-" + role.name);
+    }
+
+    /**
+     * The operator enables the unit after installing (postinst enables nothing); purge must still
+     * remove that symlink. {@code deb-systemd-helper purge} removes only the links recorded in its
+     * state, which postinst's {@code update-state} writes. The {@code deb-systemd-helper} lines of the
+     * packaged postinst and postrm run as written, in the unpacked tree ({@code DPKG_ROOT}; the rest
+     * of those scripts creates users and directories on this machine, so it is not run here), and
+     * {@code systemctl --root} enables the unit as the operator would.
+     */
+    @ParameterizedTest
+    @EnumSource(Role.class)
+    void purgeRemovesTheSymlinksOfAnEnableTheOperatorDidAfterInstalling(Role role) throws IOException {
+        Path tree = unpackWithSystemTargets(role);
+        Path control = tree.resolve("DEBIAN");
+        Command.Result extract = Command.run(List.of("dpkg-deb", "-e", Packages.deb(role).toString(), control.toString()));
+        assertThat(extract.exitCode()).as(extract.output()).isZero();
+        Map<String, String> dpkg = Map.of("DPKG_ROOT", tree.toString(), "DPKG_MAINTSCRIPT_PACKAGE", role.packageName());
+        Path wants = tree.resolve("etc/systemd/system/multi-user.target.wants").resolve(role.unit());
+
+        runHelperLines(control.resolve("postinst"), role, dpkg);
+        assertThat(wants).as("postinst enables nothing").doesNotExist();
+        Command.Result enable = Command.run(List.of("systemctl", "--root=" + tree, "enable", role.unit()));
+        assertThat(enable.exitCode()).as(enable.output()).isZero();
+        assertThat(Files.isSymbolicLink(wants)).as(enable.output()).isTrue();
+
+        runHelperLines(control.resolve("postrm"), role, dpkg);
+
+        assertThat(Files.exists(wants, LinkOption.NOFOLLOW_LINKS)).as("symlink left after purge").isFalse();
+    }
+
+    /**
+     * Runs the script's {@code deb-systemd-helper} lines, in order, with {@code $1} the step dpkg
+     * gives it, without their {@code >/dev/null || true} so that a failing call fails the test.
+     */
+    private static void runHelperLines(Path script, Role role, Map<String, String> env) throws IOException {
+        List<String> lines = Files.readAllLines(script).stream().map(String::strip)
+                .filter(l -> l.startsWith("deb-systemd-helper ")).toList();
+        assertThat(lines).as(script + " calls deb-systemd-helper").isNotEmpty().allMatch(l -> l.contains(role.unit()));
+        String step = script.getFileName().toString().equals("postinst") ? "configure" : "purge";
+        for (String line : lines) {
+            String call = line.replaceFirst("\\s*>/dev/null.*$", "");
+            Command.Result result = Command.run(List.of("sh", "-c", call, script.getFileName().toString(), step), env);
+            assertThat(result.exitCode()).as(call + ": " + result.output()).isZero();
+        }
     }
 
     @ParameterizedTest

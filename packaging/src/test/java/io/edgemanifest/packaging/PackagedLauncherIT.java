@@ -109,6 +109,52 @@ class PackagedLauncherIT {
     }
 
     @Test
+    void brokenJavasAreSkippedAndWithoutAUsableOneTheLauncherSaysWhatIsMissingInOneLineAndExits2() throws Exception {
+        Path tree = Packages.unpack(Role.STARGATE, tmp.resolve("root"));
+        // JAVA_HOME: a java that fails on -version and prints nothing.
+        Path broken = script(tmp.resolve("broken/bin/java"), "echo boom >&2; exit 1");
+        // The installed Javas (EDGE_JVM_DIR): one reporting a version that is no number, and a Java 17
+        // whose release file says so, so that it is skipped without being started.
+        Path jvms = tmp.resolve("jvm");
+        script(jvms.resolve("a-garbage/bin/java"), "echo 'openjdk version \"abc\"'; exit 3");
+        Path started17 = tmp.resolve("java17-started");
+        script(jvms.resolve("b-old/bin/java"), "touch '" + started17 + "'");
+        Files.writeString(jvms.resolve("b-old/release"), "IMPLEMENTOR=\"Test\"\nJAVA_VERSION=\"17.0.15\"\n");
+        // PATH: the tools the launcher uses, and no java.
+        Path tools = Files.createDirectories(tmp.resolve("tools"));
+        for (String tool : List.of("bash", "readlink", "dirname", "basename", "tr", "awk", "grep", "mkdir")) {
+            Files.createSymbolicLink(tools.resolve(tool), Path.of(onPath(tool)));
+        }
+        java.util.Map<String, String> env = java.util.Map.of("PATH", tools.toString(), "JAVA_HOME", broken.getParent().getParent().toString(),
+                "EDGE_JVM_DIR", jvms.toString());
+
+        Packages.Command.Result none = Packages.Command.run(List.of(Role.STARGATE.launcherIn(tree).toString(), "--version"), env);
+
+        assertThat(none.exitCode()).as(none.output()).isEqualTo(2);
+        assertThat(none.output().strip()).doesNotContain("\n")
+                .startsWith("edge-stargate: no Java >= 21 found").contains(jvms + "/*")
+                .contains(broken + " (no version)", jvms.resolve("a-garbage/bin/java") + " (no version)", jvms.resolve("b-old/bin/java") + " (17)");
+        assertThat(started17).doesNotExist();
+
+        // A usable Java after the broken ones: the search goes on to it and it runs the program.
+        Files.createSymbolicLink(jvms.resolve("z-real"), Path.of(RunnableJar.javaBinary()).getParent().getParent());
+        Packages.Command.Result found = Packages.Command.run(List.of(Role.STARGATE.launcherIn(tree).toString(), "--version"), env);
+
+        assertThat(found.exitCode()).as(found.output()).isZero();
+        assertThat(found.output()).contains("stargate 0.1.0");
+    }
+
+    @Test
+    void aSymlinkRunsTheRoleItIsNamedAfter() throws Exception {
+        Path gateway = Files.createSymbolicLink(tmp.resolve("gateway"), Packages.projectRoot().resolve("bin/host-agent"));
+
+        Packages.Command.Result result = Packages.Command.run(List.of(gateway.toString(), "--version"));
+
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("gateway 0.1.0").doesNotContain("host-agent");
+    }
+
+    @Test
     void theSameLauncherRunsFromTheSourceTreeAsBinHostAgent() throws Exception {
         Path source = Packages.projectRoot().resolve("bin/host-agent");
         Path tree = Packages.unpack(Role.HOST_AGENT, tmp.resolve("root"));
@@ -132,6 +178,21 @@ class PackagedLauncherIT {
                 + (record == null ? "exit 1\n" : "printf '%s\\n' \"$@\" > '" + record + "'\n"));
         java.toFile().setExecutable(true);
         return home;
+    }
+
+    /** An executable sh script at {@code path} with {@code body}. */
+    private static Path script(Path path, String body) throws IOException {
+        Files.createDirectories(path.getParent());
+        Files.writeString(path, "#!/bin/sh\n" + body + "\n");
+        path.toFile().setExecutable(true);
+        return path;
+    }
+
+    /** Where a tool is on this JVM's PATH (so the launcher can be given a PATH of only the tools it needs). */
+    private static String onPath(String tool) {
+        return java.util.stream.Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .map(dir -> Path.of(dir, tool)).filter(Files::isExecutable).findFirst()
+                .orElseThrow(() -> new AssertionError(tool + " not found on PATH")).toString();
     }
 
     /** The packaged launcher, with the environment a unit gives it (EDGE_STATE_DIR) and no token. */

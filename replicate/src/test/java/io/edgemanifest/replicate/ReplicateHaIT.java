@@ -150,7 +150,8 @@ class ReplicateHaIT {
     @Test
     void badFlagsAreOneLineWithExitCodeTwo() {
         for (String[] args : List.of(new String[] {"--source", "=http://x"}, new String[] {"--source", "sg-a=notaurl"},
-                new String[] {"--source", "sg-a", "--prefix", "/abs"}, new String[] {"--source", "sg-a", "--ttl", "1s"})) {
+                new String[] {"--source", "sg-a", "--prefix", "/abs"}, new String[] {"--source", "sg-a", "--ttl", "1s"},
+                new String[] {"--source", "sg-a", "--wait", "5m"})) {
             RunnableJar.Result result = RunnableJar.of("replicate").run(args);
             assertThat(result.exitCode()).as(String.join(" ", args) + " -> " + result.output()).isEqualTo(2);
             assertThat(result.output().strip().lines()).as(result.output()).hasSize(1);

@@ -16,12 +16,21 @@ final class Exposition {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+\\S+.*$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
+    private static final Pattern TYPE = Pattern.compile("^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\\S+)");
+
+    /** Metric family -> its declared type (counter, gauge, histogram, ...). */
+    private final Map<String, String> types = new TreeMap<>();
+
     /** metric -> label -> values seen. */
     private final Map<String, Map<String, Set<String>>> metrics = new TreeMap<>();
 
     /** Adds one scrape's text. */
     Exposition add(String scrape) {
         for (String line : scrape.split("\n")) {
+            Matcher type = TYPE.matcher(line);
+            if (type.find()) {
+                types.put(type.group(1), type.group(2));
+            }
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
@@ -38,6 +47,11 @@ final class Exposition {
             }
         }
         return this;
+    }
+
+    /** Whether {@code metric} is a sample name of a family declared {@code # TYPE ... gauge}. */
+    boolean isGauge(String metric) {
+        return "gauge".equals(types.get(metric));
     }
 
     boolean has(String metric) {

@@ -140,6 +140,11 @@ final class MetricContract {
                 }
             });
         }
+        for (String metric : names.counted()) {
+            if (exported.isGauge(metric)) {
+                problems.add(where + ": rate()/increase() over " + metric + ", a gauge (export a counter instead)");
+            }
+        }
         for (String label : names.groupingLabels()) {
             if (!labelsInScope.contains(label)) {
                 problems.add(where + ": groups by label '" + label + "' that none of " + names.metrics() + " has");

@@ -16,6 +16,11 @@ class MetricContractTest {
             replicate_lag_seconds_bucket{source="sg-a",le="0.5"} 2
             replicate_lag_seconds_bucket{source="sg-a",le="+Inf"} 2
             replicate_lag_seconds_count{source="sg-a"} 2
+            # HELP explorer_events_recorded_total events appended
+            # TYPE explorer_events_recorded counter
+            explorer_events_recorded_total 7.0
+            # TYPE explorer_events gauge
+            explorer_events 7.0
             """);
 
     @Test
@@ -38,6 +43,16 @@ class MetricContractTest {
                 .singleElement().asString().contains("groups by label 'region'");
         assertThat(MetricContract.violations("v", "label_values(replicate_lag_seconds_count, datacenter)", EXPORTED))
                 .singleElement().asString().contains("label_values reads label 'datacenter'");
+    }
+
+    @Test
+    void rateOverAGaugeIsNamedOverACounterOrInOverTimeFunctionsItIsNot() {
+        assertThat(MetricContract.violations("q", "sum by (instance) (rate(explorer_events[5m]))", EXPORTED))
+                .containsExactly("q: rate()/increase() over explorer_events, a gauge (export a counter instead)");
+        assertThat(MetricContract.violations("q", "increase(explorer_events[1h]) > 0", EXPORTED)).hasSize(1);
+        assertThat(MetricContract.violations("q", "sum by (instance) (rate(explorer_events_recorded_total[5m]))", EXPORTED)).isEmpty();
+        assertThat(MetricContract.violations("q", "max_over_time(explorer_events[5m]) - rate(explorer_events_recorded_total[5m])",
+                EXPORTED)).isEmpty();
     }
 
     @Test

@@ -21,8 +21,13 @@ final class PromQl {
     record Selector(String metric, Map<String, String> matchers) {
     }
 
-    /** What one expression names. */
-    record Names(List<Selector> selectors, Set<String> groupingLabels) {
+    /**
+     * What one expression names.
+     *
+     * @param counted metrics read directly inside {@code rate}, {@code irate} or {@code increase}: they
+     *                must be counters (or a histogram's series) — over a gauge those mean nothing
+     */
+    record Names(List<Selector> selectors, Set<String> groupingLabels, Set<String> counted) {
         Set<String> metrics() {
             Set<String> names = new LinkedHashSet<>();
             selectors.forEach(s -> names.add(s.metric()));
@@ -41,6 +46,11 @@ final class PromQl {
     private int pos;
     private final List<Selector> selectors = new ArrayList<>();
     private final Set<String> grouping = new LinkedHashSet<>();
+    private final Set<String> counted = new LinkedHashSet<>();
+    /** Per open parenthesis, the function it belongs to ("" for an aggregation or plain grouping). */
+    private final java.util.Deque<String> calls = new java.util.ArrayDeque<>();
+    private String function;
+    private static final Set<String> COUNTER_FUNCTIONS = Set.of("rate", "irate", "increase");
 
     private PromQl(String text) {
         this.text = text;
@@ -49,7 +59,7 @@ final class PromQl {
     static Names names(String expression) {
         PromQl parser = new PromQl(expression);
         parser.parse();
-        return new Names(List.copyOf(parser.selectors), Set.copyOf(parser.grouping));
+        return new Names(List.copyOf(parser.selectors), Set.copyOf(parser.grouping), Set.copyOf(parser.counted));
     }
 
     private void parse() {
@@ -93,10 +103,23 @@ final class PromQl {
                 } else if (KEYWORDS.contains(identifier.toLowerCase(java.util.Locale.ROOT)) || AGGREGATIONS.contains(identifier)
                         || next == '(') {
                     previousIdentifier = null; // a function, an aggregation or an operator
+                    function = next == '(' && !AGGREGATIONS.contains(identifier) ? identifier : null;
                 } else {
                     selectors.add(new Selector(identifier, Map.of()));
+                    if (!calls.isEmpty() && COUNTER_FUNCTIONS.contains(calls.peek())) {
+                        counted.add(identifier);
+                    }
                     previousIdentifier = identifier;
                 }
+            } else if (c == '(') {
+                calls.push(function == null ? "" : function);
+                function = null;
+                pos++;
+                previousIdentifier = null;
+            } else if (c == ')') {
+                calls.poll();
+                pos++;
+                previousIdentifier = null;
             } else {
                 pos++;
                 previousIdentifier = null;

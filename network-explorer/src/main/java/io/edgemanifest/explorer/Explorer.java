@@ -4,7 +4,7 @@ import io.edgemanifest.core.consul.ConsulEndpoint;
 import io.edgemanifest.explorer.api.ExplorerApi;
 import io.edgemanifest.explorer.ingest.ReplicaIngest;
 import io.edgemanifest.explorer.store.DeviceStore;
-import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -95,8 +95,13 @@ public final class Explorer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Gauge.builder("explorer_ingest_changes", this, e -> e.changesApplied()).register(metrics);
-        Gauge.builder("explorer_events", store, DeviceStore::eventCount).register(metrics);
+        // Counters (exported with _total), read from what this process counted: the dashboard takes
+        // their rate(). No COUNT(*) of the events table per scrape — a full scan on PostgreSQL at scale.
+        FunctionCounter.builder("explorer_ingest_changes", this, e -> e.changesApplied())
+                .description("device changes this process wrote to the store, across every term it ingested")
+                .register(metrics);
+        FunctionCounter.builder("explorer_events_recorded", store, DeviceStore::eventsRecorded)
+                .description("device events (transitions) this process appended to the store").register(metrics);
         io.edgemanifest.core.metrics.JvmBasics.bindTo(metrics);
         this.fleet = new FleetGauges(metrics, store, targets, this::datacenterState, Clock.systemUTC());
     }

@@ -44,7 +44,8 @@ public final class ReplicateMain implements Callable<Integer> {
     TokenOptions tokens;
 
     @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "30s",
-            description = "Longest wait of a blocking query at a source. Default: ${DEFAULT-VALUE}")
+            description = "Longest wait of a blocking query at a source, at most 60s (a quiet source answers once per "
+                    + "wait: the alert ReplicateSourceSilent counts on it). Default: ${DEFAULT-VALUE}")
     Duration wait;
 
     @Option(names = "--delete-guard-ratio", paramLabel = "SHARE", defaultValue = "0.5",

@@ -22,8 +22,8 @@ final class ReplicateMetrics {
     private final Counter guardTrips;
     private final Counter indexResets;
     private final java.util.concurrent.atomic.AtomicLong fenced = new java.util.concurrent.atomic.AtomicLong();
-    private final Map<String, AtomicInteger> up = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Instant>> lastAnswers = new ConcurrentHashMap<>();
+    /** The per-source gauges of the sources this instance holds; guarded by {@code this}. */
+    private final Map<String, SourceGauges> held = new java.util.HashMap<>();
     private final java.time.Clock clock;
 
     ReplicateMetrics(MeterRegistry registry, Supplier<Number> held) {
@@ -83,33 +83,78 @@ final class ReplicateMetrics {
     }
 
     /**
+     * The gauges of one held source, registered on its first answer. Gauges, unlike counters, say
+     * "now": a source handed to another instance must lose them here, or its age would keep growing
+     * from a frozen answer and {@code ReplicateSourceSilent} would fire for a source replicated fine.
+     */
+    private static final class SourceGauges {
+        final Map<String, Instant> lastAnswers = new ConcurrentHashMap<>();
+        final AtomicInteger up = new AtomicInteger();
+        io.micrometer.core.instrument.Gauge ageGauge;
+        io.micrometer.core.instrument.Gauge upGauge;
+    }
+
+    /** This instance took the lock of {@code source}: its answers are exported from now on. */
+    synchronized void holding(String source) {
+        held.putIfAbsent(source, new SourceGauges());
+    }
+
+    /**
+     * This instance no longer replicates {@code source} (handed over, lock lost, closing): its
+     * {@code replicate_source_up} and {@code replicate_last_success_age_seconds} go, and a late
+     * answer of a scope still stopping does not bring them back. Counters stay (rate() needs them).
+     */
+    synchronized void forget(String source) {
+        SourceGauges gauges = held.remove(source);
+        if (gauges != null) {
+            if (gauges.ageGauge != null) {
+                registry.remove(gauges.ageGauge);
+            }
+            if (gauges.upGauge != null) {
+                registry.remove(gauges.upGauge);
+            }
+        }
+    }
+
+    /**
      * The source answered one scope (changes or not: a blocking read that ran out answers too). Its
      * {@code replicate_last_success_age_seconds} is the age of the oldest scope's last answer, so a
      * source is silent when any of its scopes is — even while it still counts as up.
      */
-    void answered(String source, String scope) {
-        lastAnswers.computeIfAbsent(source, s -> {
-            Map<String, Instant> byScope = new ConcurrentHashMap<>();
-            io.micrometer.core.instrument.Gauge.builder("replicate_last_success_age_seconds", byScope,
+    synchronized void answered(String source, String scope) {
+        SourceGauges gauges = held.get(source);
+        if (gauges == null) {
+            return; // not ours (any more)
+        }
+        if (gauges.ageGauge == null) {
+            Map<String, Instant> byScope = gauges.lastAnswers;
+            // strongReference: the map is held by this object only, a weak gauge would read NaN once collected.
+            gauges.ageGauge = io.micrometer.core.instrument.Gauge.builder("replicate_last_success_age_seconds", byScope,
                             m -> m.values().stream().min(Instant::compareTo)
                                     .map(t -> Duration.between(t, clock.instant()).toMillis() / 1000.0).orElse(Double.NaN))
-                    .tag("source", s).description("seconds since the source last answered (the oldest of its scopes)")
+                    .tag("source", source).description("seconds since the source last answered (the oldest of its scopes)")
                     .strongReference(true).register(registry);
-            return byScope;
-        }).put(scope, clock.instant());
+        }
+        gauges.lastAnswers.put(scope, clock.instant());
     }
 
     void error(String source) {
         Counter.builder("replicate_errors").tag("source", source).register(registry).increment();
     }
 
-    void up(String source, boolean isUp) {
-        up.computeIfAbsent(source, s -> {
+    synchronized void up(String source, boolean isUp) {
+        SourceGauges gauges = held.get(source);
+        if (gauges == null) {
+            return; // not ours (any more)
+        }
+        if (gauges.upGauge == null) {
             // Its errors series exists from the first answer on, at 0: rate() and alerts see a healthy source too.
-            Counter.builder("replicate_errors").tag("source", s).register(registry);
-            return registry.gauge("replicate_source_up",
-                    java.util.List.of(io.micrometer.core.instrument.Tag.of("source", s)), new AtomicInteger());
-        }).set(isUp ? 1 : 0);
+            Counter.builder("replicate_errors").tag("source", source).register(registry);
+            gauges.upGauge = io.micrometer.core.instrument.Gauge.builder("replicate_source_up", gauges.up, AtomicInteger::get)
+                    .tag("source", source).description("1 while the source answers, 0 while its reads fail")
+                    .strongReference(true).register(registry);
+        }
+        gauges.up.set(isUp ? 1 : 0);
     }
 
     long transactions() {

@@ -21,6 +21,13 @@ public record ReplicateSettings(List<String> prefixes, List<String> excludes, Du
                                 int guardMinEntries, Duration confirmDelay, Duration maxBackoff,
                                 Duration unreachableAfter, Duration maxStale, Duration resyncHold) {
 
+    /**
+     * The longest {@code --wait}. A quiet source answers once per wait (plus Consul's jitter of up to
+     * wait/16), and that answer is all that keeps {@code replicate_last_success_age_seconds} low: the
+     * alert ReplicateSourceSilent ({@code > 120}, deploy/prometheus/alerts.yml) assumes at most this,
+     * so a longer wait would make it fire on quiet, healthy sources. Change both together.
+     */
+    public static final Duration MAX_BLOCKING_WAIT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_UNREACHABLE_AFTER = Duration.ofSeconds(10);
     public static final Duration DEFAULT_MAX_STALE = Duration.ofSeconds(10);
     /**
@@ -53,8 +60,9 @@ public record ReplicateSettings(List<String> prefixes, List<String> excludes, Du
             validatePrefix(e, "--exclude");
         }
         prefixes = List.copyOf(prefixes);
-        if (blockingWait.compareTo(Duration.ofSeconds(1)) < 0 || blockingWait.compareTo(Duration.ofMinutes(10)) > 0) {
-            throw new IllegalArgumentException("--wait must be between 1s and 10m: " + blockingWait.toMillis() + "ms");
+        if (blockingWait.compareTo(Duration.ofSeconds(1)) < 0 || blockingWait.compareTo(MAX_BLOCKING_WAIT) > 0) {
+            throw new IllegalArgumentException("--wait must be between 1s and " + MAX_BLOCKING_WAIT.toSeconds() + "s: "
+                    + blockingWait.toMillis() + "ms");
         }
         if (guardRatio <= 0 || guardRatio > 1) {
             throw new IllegalArgumentException("--delete-guard-ratio must be in (0, 1]: " + guardRatio);

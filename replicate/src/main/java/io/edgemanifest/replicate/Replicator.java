@@ -180,6 +180,7 @@ public final class Replicator implements AutoCloseable {
                     && destination.keyValueClient().acquireLock(lockKey, id, session)) {
                 freeRounds.remove(dc);
                 log.info("{}: took the lock of {}", id, dc);
+                metrics.holding(dc);
                 running.put(dc, new SourceReplicator(source, config.destination(), destination, writer,
                         new ReplicaWriter.Fence(lockKey, session), config.settings(), metrics).start());
             }
@@ -201,6 +202,7 @@ public final class Replicator implements AutoCloseable {
             return;
         }
         replicator.close();
+        metrics.forget(dc); // the new holder exports its gauges; ours would age from a frozen answer
         Thread.ofVirtual().name("replicate-handover-" + dc).start(() -> {
             if (!replicator.awaitStopped(HANDOVER_WAIT)) {
                 log.warn("{}: writers of {} still busy after {} s: releasing its lock anyway (transactions stay fenced)",
@@ -222,6 +224,7 @@ public final class Replicator implements AutoCloseable {
         if (replicator != null) {
             replicator.close();
         }
+        metrics.forget(dc);
     }
 
     private void stopAll() {

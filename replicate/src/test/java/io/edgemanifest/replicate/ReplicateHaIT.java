@@ -70,10 +70,16 @@ class ReplicateHaIT {
                 "--consul", consul.datacenter("explorer").httpUrl(), "--ttl", "3s", "--wait", "5s",
                 "--metrics", "127.0.0.1:" + metricsPort,
                 "--source", sourceFlag("sg-x"), "--source", sourceFlag("sg-y"), "--source", sourceFlag("sg-z"));
-        // The process registers first, so both start orders are not left to chance.
+        // The process registers first, so both start orders are not left to chance; alone, it takes
+        // every source and exports each one's gauges (so the hand-over below must remove some).
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(process.isAlive()).as("replicate process alive; its output: %s", java.nio.file.Files.readString(log)).isTrue();
             assertThat(dest.healthClient().getHealthyServiceInstances("replicate").getResponse()).hasSize(1);
+            String scrape = scrape(metricsPort);
+            for (String dc : SOURCES) {
+                assertThat(scrape).contains("replicate_source_up{source=\"" + dc + "\"} 1.0",
+                        "replicate_last_success_age_seconds{source=\"" + dc + "\"}");
+            }
         });
         List<SourceSpec> specs = SOURCES.stream().map(dc -> SourceSpec.parse(sourceFlag(dc), null)).toList();
         // Sources go by rendezvous ranking of the instance IDs: with random IDs one instance ranks
@@ -106,16 +112,19 @@ class ReplicateHaIT {
         String processHeld = lockHolders().entrySet().stream().filter(e -> !e.getValue().equals(inJvm.id()))
                 .map(Map.Entry::getKey).findFirst().orElseThrow();
 
-        // A source is "up" once its first answer was applied, a moment after its lock was taken.
+        // The process keeps the gauges of what it still holds; those of the sources it handed over go
+        // (a frozen age there would fire ReplicateSourceSilent for a source our instance replicates).
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String scrape = scrape(metricsPort);
             assertThat(scrape).doesNotContain("replicate_sources_held NaN");
             assertThat(scrape).contains("replicate_sources_held", "replicate_transactions_total",
                     "replicate_source_up{source=\"" + processHeld + "\"} 1.0",
                     "replicate_errors_total{source=\"" + processHeld + "\"} 0.0",
                     "replicate_last_success_age_seconds{source=\"" + processHeld + "\"}");
+            for (String dc : inJvm.held()) {
+                assertThat(scrape).doesNotContain("replicate_source_up{source=\"" + dc + "\"}",
+                        "replicate_last_success_age_seconds{source=\"" + dc + "\"}");
+            }
         });
 
         process.destroyForcibly(); // kill -9: no goodbye, its locks go with its TTL check
@@ -132,10 +141,17 @@ class ReplicateHaIT {
         }
     }
 
+    private static String scrape(int port) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     @Test
     void badFlagsAreOneLineWithExitCodeTwo() {
         for (String[] args : List.of(new String[] {"--source", "=http://x"}, new String[] {"--source", "sg-a=notaurl"},
-                new String[] {"--source", "sg-a", "--prefix", "/abs"}, new String[] {"--source", "sg-a", "--ttl", "1s"})) {
+                new String[] {"--source", "sg-a", "--prefix", "/abs"}, new String[] {"--source", "sg-a", "--ttl", "1s"},
+                new String[] {"--source", "sg-a", "--wait", "5m"})) {
             RunnableJar.Result result = RunnableJar.of("replicate").run(args);
             assertThat(result.exitCode()).as(String.join(" ", args) + " -> " + result.output()).isEqualTo(2);
             assertThat(result.output().strip().lines()).as(result.output()).hasSize(1);

@@ -41,6 +41,7 @@ class ReplicateMetricsTest {
 
     @Test
     void theAgeOfASourceIsThatOfItsOldestScopesLastAnswer() {
+        metrics.holding("sg-a");
         metrics.answered("sg-a", "services");
         metrics.answered("sg-a", "kv");
         advance(30);
@@ -54,6 +55,8 @@ class ReplicateMetricsTest {
 
     @Test
     void sourcesAgeApartAndErrorsStartAtZeroWithTheFirstAnswer() {
+        metrics.holding("sg-a");
+        metrics.holding("sg-b");
         metrics.answered("sg-a", "kv");
         advance(10);
         metrics.answered("sg-b", "kv");
@@ -65,5 +68,31 @@ class ReplicateMetricsTest {
         assertThat(registry.get("replicate_errors").tag("source", "sg-a").counter().count()).isZero();
         metrics.error("sg-a");
         assertThat(registry.get("replicate_errors").tag("source", "sg-a").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void aSourceHandedOverLosesItsGaugesAndALateAnswerDoesNotBringThemBack() {
+        metrics.holding("sg-a");
+        metrics.holding("sg-b");
+        metrics.answered("sg-a", "kv");
+        metrics.up("sg-a", true);
+        metrics.answered("sg-b", "kv");
+        metrics.up("sg-b", true);
+
+        metrics.forget("sg-a");
+        metrics.answered("sg-a", "kv"); // a scope still stopping answers once more
+        metrics.up("sg-a", false);
+        advance(600);
+
+        assertThat(registry.find("replicate_last_success_age_seconds").tag("source", "sg-a").gauge()).isNull();
+        assertThat(registry.find("replicate_source_up").tag("source", "sg-a").gauge()).isNull();
+        assertThat(age("sg-b")).isEqualTo(600.0);
+        assertThat(registry.get("replicate_source_up").tag("source", "sg-b").gauge().value()).isEqualTo(1.0);
+
+        // Taken back later: exported afresh, not from the answer it had before the hand-over.
+        metrics.holding("sg-a");
+        metrics.answered("sg-a", "kv");
+        advance(5);
+        assertThat(age("sg-a")).isEqualTo(5.0);
     }
 }

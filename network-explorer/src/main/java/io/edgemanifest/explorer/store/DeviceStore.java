@@ -104,8 +104,14 @@ public interface DeviceStore extends AutoCloseable {
      */
     List<ReportRow> availabilityReport(Instant from, Instant to, boolean stored24h);
 
-    /** Number of events stored (all devices). */
+    /** Number of events stored (all devices): a full count, for tests and the bench, not per scrape. */
     long eventCount();
+
+    /**
+     * Events this store object appended since it was opened (a batch applied again adds none): a
+     * counter kept in memory, so {@code /metrics} reads it without querying the store.
+     */
+    long eventsRecorded();
 
     @Override
     void close();

@@ -92,6 +92,9 @@ public final class JdbcDeviceStore implements DeviceStore {
     }
 
 
+    /** Events appended by committed {@link #apply} batches (see {@link #eventsRecorded()}). */
+    private final java.util.concurrent.atomic.AtomicLong eventsRecorded = new java.util.concurrent.atomic.AtomicLong();
+
     /** Checked in every {@link #apply} transaction (explorer.ha's ingest lease). */
     private volatile WriteFence fence = WriteFence.NONE;
 
@@ -149,9 +152,15 @@ public final class JdbcDeviceStore implements DeviceStore {
                         event.addBatch();
                     }
                 }
-                event.executeBatch();
+                long appended = 0;
+                for (int rows : event.executeBatch()) {
+                    // 0: the event was already there (a batch applied again); no count at all (a driver
+                    // rewriting the batch) counts the event as appended.
+                    appended += rows == java.sql.Statement.SUCCESS_NO_INFO ? 1 : Math.max(rows, 0);
+                }
                 fence.check(c);
                 c.commit();
+                eventsRecorded.addAndGet(appended);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -656,6 +665,11 @@ public final class JdbcDeviceStore implements DeviceStore {
         } catch (SQLException e) {
             throw new IllegalStateException("store read failed: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public long eventsRecorded() {
+        return eventsRecorded.get();
     }
 
     @Override

@@ -99,7 +99,7 @@ class AuthFlagsIT {
 
             HttpResponse<String> metrics = get(http, "http://127.0.0.1:" + metricsPort + "/metrics", null);
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.body()).contains("explorer_events");
+            assertThat(metrics.body()).contains("explorer_events_recorded_total");
 
             HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
                     .header("Content-Type", "application/x-www-form-urlencoded")

@@ -75,6 +75,7 @@ abstract class DeviceStoreContract {
         store.apply(List.of(new Change(device("host-1", "host", "sg-b", DeviceStatus.ONLINE, T0), null, T0, null)));
         assertThat(store.find("host-1").orElseThrow().datacenter()).isEqualTo("sg-b");
         assertThat(store.eventCount()).isEqualTo(1);
+        assertThat(store.eventsRecorded()).isEqualTo(1);
     }
 
     @Test
@@ -234,8 +235,10 @@ abstract class DeviceStoreContract {
         store.apply(batch);
         store.apply(batch);
         assertThat(store.eventCount()).isEqualTo(2);
+        assertThat(store.eventsRecorded()).as("the counter /metrics reads").isEqualTo(2);
         store.apply(List.of(change("h1", DeviceStatus.OFFLINE, EventType.OFFLINE, at.plusSeconds(1))));
         assertThat(store.eventCount()).isEqualTo(3);
+        assertThat(store.eventsRecorded()).isEqualTo(3);
     }
 
     // ---------------------------------------------------------------- #13: the product's data

@@ -226,6 +226,10 @@ class RollingRedeployIT {
                     .filter(l -> l.contains(id + ": drained in")).findFirst().orElse("");
             Matcher drained = DRAINED.matcher(drainLine);
             assertThat(drained.find()).as("%s drained (not timed out): %s", id, drainLine).isTrue();
+            // Going NOT_SERVING on purpose is not a lost session: the presence's "is gone" warning is
+            // where edge_presence_sessions_lost_total counts, and EdgeSessionsLost must not fire per redeploy.
+            assertThat(Files.readAllLines(log("gateway-" + i + "-run0")))
+                    .as("%s counted no lost session while draining", id).noneMatch(l -> l.contains("is gone"));
 
             Instant restarted = Instant.now();
             gateways.put(id, startGateway(id, i, url, ports.get(id), gatewayToken, 1));

@@ -8,11 +8,14 @@ import io.edgemanifest.core.node.NodeRecord;
 import io.edgemanifest.core.presence.PresenceConfig;
 import io.edgemanifest.core.presence.ServingNode;
 import io.edgemanifest.core.cli.Lifecycle;
+import io.edgemanifest.gateway.drain.DrainSecret;
 import io.edgemanifest.gateway.drain.DrainService;
 import io.edgemanifest.gateway.drain.DrainStatus;
 import io.edgemanifest.gateway.drain.Drainer;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Objects;
 
 /**
@@ -44,8 +47,10 @@ public final class Gateway implements AutoCloseable, Lifecycle.Hurried {
         // node's NOT_SERVING through a method, the node being assigned below (and the server serves
         // drains only once started).
         this.drainer = new Drainer(id, config.endpoint(), config.drainTimeout(), this::markNotServing);
+        // A new secret every start, before the server serves: only who can read the state dir drains.
+        DrainSecret secret = DrainSecret.create(config.stateDir());
         HealthServer server = HealthServer.builder(config.server())
-                .addService(new DrainService(id, drainer).localOnly()).build();
+                .addService(new DrainService(id, drainer, secret).localOnly()).build();
         this.node = new ServingNode(server, config.advertiseHost(), config.advertisePort(),
                 NodeRecord.of(id, NodeKind.GATEWAY, config.version()),
                 PresenceConfig.Builder.of(config.endpoint(), config.deregisterAfter()), config.tlsCheckSkipVerify());
@@ -95,13 +100,18 @@ public final class Gateway implements AutoCloseable, Lifecycle.Hurried {
             started = false;
         }
         if (drain) {
+            // Bounded: the drain ends by its timeout, but a drain gone wrong must not hold the stop
+            // until systemd's SIGKILL (which leaves the service registered and the key to expire).
+            Duration bound = drainer.timeout().plus(Drainer.STOP_MARGIN);
             try {
-                drainer.drain(null).get();
+                drainer.drain(null).get(bound.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 log.info("{}: interrupted while draining: leaving now", id);
             } catch (ExecutionException e) {
                 log.warn("{}: drain failed, leaving now: {}", id, e.getCause().toString());
+            } catch (TimeoutException e) {
+                log.warn("{}: drain did not end within {} s: leaving now", id, bound.toSeconds());
             }
         }
         drainer.close();

@@ -53,4 +53,14 @@ class GatewayMainTest {
         assertThat(cli.execute("drain", "--address", "no-port")).isEqualTo(Cli.USAGE);
         assertThat(err.toString().strip()).doesNotContain("\n").contains("no-port");
     }
+
+    @Test
+    void drainWithAStateDirHoldingNoSecretIsOneLineNamingItWithExitCodeTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        StringWriter err = new StringWriter();
+        var cli = Cli.commandLine(new GatewayMain());
+        cli.setErr(new PrintWriter(err));
+
+        assertThat(cli.execute("drain", "--address", "127.0.0.1:7100", "--state-dir", dir.toString())).isEqualTo(Cli.USAGE);
+        assertThat(err.toString().strip()).doesNotContain("\n").contains(dir.toString()).contains("no drain-secret");
+    }
 }

@@ -63,13 +63,14 @@ class GatewayTlsIT {
             }
 
             // The operator's drain speaks TLS too: dialled by IP, verified under the certificate's name.
+            // The gateway answers (it is the only one passing, so it refuses and keeps serving).
             java.io.StringWriter out = new java.io.StringWriter();
             var cli = io.edgemanifest.core.cli.Cli.commandLine(new GatewayMain());
             cli.setOut(new java.io.PrintWriter(out));
             int code = cli.execute("drain", "--address", "127.0.0.1:" + gateway.grpcPort(),
-                    "--ca-file", tls.cert().toString(), "--authority", "localhost");
-            assertThat(code).as(out.toString()).isZero();
-            assertThat(out.toString()).contains(gateway.id() + ": drained in");
+                    "--state-dir", config.stateDir().toString(), "--ca-file", tls.cert().toString(), "--authority", "localhost");
+            assertThat(code).as(out.toString()).isEqualTo(1);
+            assertThat(out.toString()).contains(gateway.id() + ": not draining: no other gateway passes");
         }
     }
 }

@@ -137,10 +137,18 @@ class GatewayDrainIT {
         var cli = Cli.commandLine(new GatewayMain());
         cli.setOut(new PrintWriter(out));
 
-        long started = System.nanoTime();
-        int code = cli.execute("drain", "--address", "127.0.0.1:" + a.grpcPort());
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err));
+        // Without the gateway's drain-secret (another gateway's state dir): refused, still serving.
+        assertThat(cli.execute("drain", "--address", "127.0.0.1:" + a.grpcPort(),
+                "--state-dir", dir.resolve("gw-b").toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("UNAUTHENTICATED");
+        assertThat(passingGateways()).isEqualTo(2);
 
-        assertThat(code).isZero();
+        long started = System.nanoTime();
+        int code = cli.execute("drain", "--address", "127.0.0.1:" + a.grpcPort(), "--state-dir", dir.resolve("gw-a").toString());
+
+        assertThat(code).as(err.toString()).isZero();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
         assertThat(out.toString()).contains(a.id() + ": drained in");
         // Drained, not gone: still registered, and Consul's probe fails it until the operator stops it.
@@ -149,11 +157,33 @@ class GatewayDrainIT {
     }
 
     @Test
-    void theLastGatewayDoesNotWaitForHostsThatHaveNowhereToGo() throws Exception {
+    void theOperatorCannotDrainTheLastGatewayAndAStopDoesNotWaitForHostsThatHaveNowhereToGo() throws Exception {
         Gateway only = gateway("gw-only", Duration.ofSeconds(60));
         HostAgent h = host("h1");
         await().atMost(Duration.ofSeconds(20)).until(() -> only.id().equals(gatewayOf(h.id())));
+        StringWriter err = new StringWriter();
+        var cli = Cli.commandLine(new GatewayMain());
+        cli.setErr(new PrintWriter(err));
 
+        int code = cli.execute("drain", "--address", "127.0.0.1:" + only.grpcPort(),
+                "--state-dir", dir.resolve("gw-only").toString());
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("refused").contains(only.id());
+        // Still SERVING (asked directly: Consul's probe runs only every 5 s), still passing, the host stays.
+        var channel = io.grpc.Grpc.newChannelBuilderForAddress("127.0.0.1", only.grpcPort(),
+                io.grpc.InsecureChannelCredentials.create()).build();
+        try {
+            assertThat(io.grpc.health.v1.HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus())
+                    .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(passingGateways()).isEqualTo(1);
+        assertThat(gatewayOf(h.id())).isEqualTo(only.id());
+
+        // A stop drains anyway, and does not wait for hosts that have nowhere to go.
         DrainStatus status = only.drain().get(10, TimeUnit.SECONDS);
 
         assertThat(status.outcome()).isEqualTo(DrainStatus.Outcome.NOWHERE_TO_GO);

@@ -36,11 +36,16 @@ public final class Lifecycle {
         CountDownLatch stop = new CountDownLatch(1);
         Thread starter = Thread.currentThread();
         java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean(true);
-        java.util.concurrent.atomic.AtomicReference<AutoCloseable> started = new java.util.concurrent.atomic.AtomicReference<>();
+        Started started = new Started();
         for (String signal : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(signal), s -> {
                 if (stop.getCount() == 0) {
-                    hurry(started.get(), name, s);
+                    AutoCloseable component = started.hurry();
+                    if (component != null) {
+                        hurry(component, name, s);
+                    } else {
+                        log.info("{}: SIG{} received again while starting: will leave at once", name, s.getName());
+                    }
                     return;
                 }
                 log.info("{}: SIG{} received, stopping", name, s.getName());
@@ -67,8 +72,35 @@ public final class Lifecycle {
                 Thread.interrupted(); // a signal that came as start returned: its interrupt is spent
             }
         }
-        started.set(component);
+        if (started.set(component)) {
+            // A second signal came while the component was being built: the stop it asked to hurry
+            // is this one.
+            hurry(component, name, new Signal("TERM"));
+        }
         return awaitSignal(component, name, stop);
+    }
+
+    /**
+     * The component once started, and whether a second signal asked to hurry before it was: that
+     * signal must not be lost, or a gateway stopped during its start drains for its full timeout.
+     */
+    static final class Started {
+        private AutoCloseable component;
+        private boolean hurryPending;
+
+        /** The component to hurry now, or null: then it is hurried as soon as it is {@link #set}. */
+        synchronized AutoCloseable hurry() {
+            if (component == null) {
+                hurryPending = true;
+            }
+            return component;
+        }
+
+        /** @return whether a hurry is pending for it */
+        synchronized boolean set(AutoCloseable started) {
+            component = started;
+            return hurryPending;
+        }
     }
 
     public static int runUntilSignalled(AutoCloseable component, String name) {

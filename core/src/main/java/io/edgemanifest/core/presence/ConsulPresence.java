@@ -65,6 +65,8 @@ final class ConsulPresence implements Presence {
     private boolean registered;
     private boolean serviceRegistered;
     private boolean closed;
+    /** {@link #leaving()}: no more ticks; only {@link #close()} is left to run. */
+    private boolean leaving;
     /** The key is read at the next step (start, a heartbeat gap, a lost session suspected). */
     private boolean verifyDue = true;
     private long nextVerifyNanos;
@@ -182,9 +184,23 @@ final class ConsulPresence implements Presence {
         listeners.add(listener);
     }
 
+    @Override
+    public void leaving() {
+        synchronized (lock) {
+            if (closed || leaving) {
+                return;
+            }
+            leaving = true;
+            if (nextTick != null) {
+                nextTick.cancel(false);
+            }
+        }
+        log.info("{}: leaving: no longer keeping the session alive (it ends with the check)", id);
+    }
+
     private void schedule(Duration delay) {
         synchronized (lock) {
-            if (closed) {
+            if (closed || leaving) {
                 return;
             }
             if (nextTick != null) {
@@ -197,7 +213,7 @@ final class ConsulPresence implements Presence {
     private void tick() {
         Duration delay;
         synchronized (lock) {
-            if (closed) {
+            if (closed || leaving) {
                 return;
             }
             long started = ticker.nanoTime();

@@ -87,6 +87,13 @@ public interface Presence extends AutoCloseable {
     /** Called (on the loop thread) at every state change; a failing listener is logged and ignored. */
     void onStateChange(Consumer<PresenceState> listener);
 
+    /**
+     * The node is on its way out (a gateway draining, NOT_SERVING on purpose): the loop stops, so
+     * the session Consul invalidates with the failing check is neither counted as lost nor
+     * re-created against a critical check. {@link #close()} still leaves as always. Idempotent.
+     */
+    void leaving();
+
     /** Destroys the session (the key vanishes at once) and deregisters the service. Idempotent. */
     @Override
     void close();

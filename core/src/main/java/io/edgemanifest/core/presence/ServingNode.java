@@ -88,8 +88,20 @@ public final class ServingNode implements AutoCloseable {
         presence.update(change);
     }
 
-    /** NOT_SERVING without leaving: Consul's probe goes critical and the node's key disappears. */
+    /**
+     * NOT_SERVING without leaving yet (a drain): Consul's probe goes critical and the node's key
+     * disappears with its session. The presence is told first, so it does not take that for a lost
+     * session (counted, warned about, re-created against a critical check); {@link #close()} still
+     * destroys the session and deregisters.
+     */
     public void markNotServing() {
+        Presence current;
+        synchronized (this) {
+            current = presence;
+        }
+        if (current != null) {
+            current.leaving();
+        }
         server.markNotServing();
     }
 

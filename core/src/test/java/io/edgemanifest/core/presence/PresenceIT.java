@@ -270,4 +270,35 @@ class PresenceIT {
     private static boolean passing(HealthCheck check) {
         return "passing".equals(check.getStatus());
     }
+
+    @Test
+    void aNodeGoingNotServingOnPurposeIsNotCountedAsALostSessionAndLeavesCleanly() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.micrometer.core.instrument.Metrics.addRegistry(registry);
+        String id = NodeIdentity.loadOrCreate(stateDir.resolve("gw"), NodeKind.GATEWAY);
+        // Probed and verified every second: without the presence told, its lost session would be
+        // counted within a second or two of the check failing.
+        ServingNode node = new ServingNode(io.edgemanifest.core.grpc.HealthServer.builder(
+                new io.edgemanifest.core.grpc.HealthServer.Config("127.0.0.1", 0)).build(), "127.0.0.1", null,
+                NodeRecord.of(id, NodeKind.GATEWAY, "1.2.3"), check -> PresenceConfig.of(endpoint(),
+                        new CheckSpec.Grpc(((CheckSpec.Grpc) check).address(), Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                        .withVerifyInterval(Duration.ofSeconds(1)));
+        try {
+            node.start();
+            await().atMost(Duration.ofSeconds(15)).until(() -> client.keyValueClient().getValue(NodeKind.GATEWAY.keyOf(id)).isPresent());
+
+            node.markNotServing();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.keyValueClient().getValue(NodeKind.GATEWAY.keyOf(id)).isEmpty());
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() ->
+                    registry.find("edge.presence.sessions.lost").tag("kind", "gateway").counters().stream()
+                            .mapToDouble(io.micrometer.core.instrument.Counter::count).sum() == 0
+                            && client.keyValueClient().getValue(NodeKind.GATEWAY.keyOf(id)).isEmpty());
+            node.close();
+            assertThat(client.agentClient().getServices()).doesNotContainKey(id);
+        } finally {
+            node.close();
+            io.micrometer.core.instrument.Metrics.removeRegistry(registry);
+        }
+    }
 }

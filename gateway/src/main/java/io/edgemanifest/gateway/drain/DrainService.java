@@ -11,20 +11,29 @@ import io.grpc.stub.StreamObserver;
 import java.util.Objects;
 import java.util.function.Consumer;
 
-/** The {@code GatewayAdmin} gRPC service: {@code Drain}, answered only to this machine ({@link LocalPeers}). */
+/**
+ * The {@code GatewayAdmin} gRPC service: {@code Drain}, answered only to this machine ({@link LocalPeers})
+ * and to a caller holding the gateway's {@link DrainSecret}.
+ */
 public final class DrainService extends GatewayAdminGrpc.GatewayAdminImplBase {
 
     private final String gatewayId;
     private final Drainer drainer;
+    private final DrainSecret secret;
 
-    public DrainService(String gatewayId, Drainer drainer) {
+    public DrainService(String gatewayId, Drainer drainer, DrainSecret secret) {
         this.gatewayId = Objects.requireNonNull(gatewayId, "gatewayId");
         this.drainer = Objects.requireNonNull(drainer, "drainer");
+        this.secret = Objects.requireNonNull(secret, "secret");
     }
 
-    /** This service behind the local-peer check, ready to add to the gateway's server. */
+    /**
+     * This service behind both checks, ready to add to the gateway's server: the peer is on this
+     * machine (a first, coarse layer) and presents the gateway's {@link DrainSecret} (the proof).
+     */
     public BindableService localOnly() {
-        ServerServiceDefinition definition = ServerInterceptors.intercept(this, new LocalPeers());
+        // The last interceptor runs first: the address check, then the secret.
+        ServerServiceDefinition definition = ServerInterceptors.intercept(this, secret.interceptor(), new LocalPeers());
         return () -> definition;
     }
 
@@ -41,7 +50,8 @@ public final class DrainService extends GatewayAdminGrpc.GatewayAdminImplBase {
         };
         // The caller going away (Ctrl-C on the command) does not stop the drain: the gateway stays
         // NOT_SERVING and the drain runs to its end, as asked.
-        drainer.drain(progress).whenComplete((status, e) -> {
+        // The operator's drain refuses to take the last passing gateway out of service.
+        drainer.drain(progress, true).whenComplete((status, e) -> {
             synchronized (sending) {
                 if (stream.isCancelled()) {
                     return;

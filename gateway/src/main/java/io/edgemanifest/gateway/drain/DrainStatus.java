@@ -9,9 +9,12 @@ import java.util.Objects;
  */
 public record DrainStatus(Outcome outcome, long attachedHosts, long otherPassingGateways, Duration elapsed) {
 
-    /** Where a drain stands; every value but {@link #DRAINING} ends it. */
+    /**
+     * Where a drain stands; every value but {@link #DRAINING} ends it. {@link #REFUSED}: the operator
+     * asked to drain the last passing gateway, which stays SERVING.
+     */
     public enum Outcome {
-        DRAINING, DRAINED, NOWHERE_TO_GO, TIMED_OUT, ABORTED;
+        DRAINING, DRAINED, NOWHERE_TO_GO, TIMED_OUT, ABORTED, REFUSED;
 
         public boolean done() {
             return this != DRAINING;
@@ -61,6 +64,8 @@ public record DrainStatus(Outcome outcome, long attachedHosts, long otherPassing
                     + " hosts have nowhere to move, not waiting (" + seconds + ")";
             case TIMED_OUT -> gatewayId + ": drain timed out after " + seconds + " with " + attachedHosts
                     + " hosts still attached";
+            case REFUSED -> gatewayId + ": not draining: no other gateway passes, so it would take the last way in "
+                    + "out of service; still SERVING";
             case ABORTED -> gatewayId + ": drain cut short after " + seconds + " (" + attachedHosts
                     + " hosts attached when last seen)";
         };

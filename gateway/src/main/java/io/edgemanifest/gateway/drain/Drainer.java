@@ -50,6 +50,11 @@ public final class Drainer implements AutoCloseable {
     static final Duration READ_TIMEOUT = MAX_BLOCK.plusSeconds(3);
     /** Consecutive failed reads after which the drain gives up (Consul gone: hosts cannot move either). */
     static final int MAX_FAILURES = 3;
+    /**
+     * Beyond the drain timeout, how long a stop waits for the drain's end: the reads in flight when
+     * the timeout ran out. Past it, something is wrong in the drain and the gateway leaves anyway.
+     */
+    public static final Duration STOP_MARGIN = READ_TIMEOUT.multipliedBy(2);
 
     private static final Logger log = LoggerFactory.getLogger(Drainer.class);
     private static final String HOSTS_PREFIX = "manifest/hosts/";
@@ -67,6 +72,9 @@ public final class Drainer implements AutoCloseable {
     private Thread worker;
     private Consul client;
     private boolean closed;
+    private boolean aborted;
+    /** NOT_SERVING was asked for: a later drain does not refuse, it only looks again. */
+    private boolean notServing;
 
     /**
      * @param markNotServing turns the gateway's health NOT_SERVING (idempotent)
@@ -83,8 +91,18 @@ public final class Drainer implements AutoCloseable {
      * second while hosts move) until the drain ends; the future completes with the last one.
      */
     public CompletableFuture<DrainStatus> drain(Consumer<DrainStatus> progress) {
+        return drain(progress, false);
+    }
+
+    /**
+     * As {@link #drain(Consumer)}; with {@code onlyIfOthers} (the operator's {@code drain}), a drain
+     * that would start while no other gateway passes is refused ({@link DrainStatus.Outcome#REFUSED}):
+     * the gateway stays SERVING rather than take the last way in out of service. A stop drains anyway.
+     */
+    public CompletableFuture<DrainStatus> drain(Consumer<DrainStatus> progress, boolean onlyIfOthers) {
         synchronized (lock) {
-            if (closed) {
+            if (closed || aborted) {
+                // A second signal may come before the stop asked for its drain: it still counts.
                 return CompletableFuture.completedFuture(new DrainStatus(DrainStatus.Outcome.ABORTED, 0, 0, Duration.ZERO));
             }
             if (progress != null) {
@@ -95,7 +113,8 @@ public final class Drainer implements AutoCloseable {
                 abort = new CountDownLatch(1);
                 CompletableFuture<DrainStatus> result = running;
                 CountDownLatch stop = abort;
-                worker = Thread.ofPlatform().daemon().name("gateway-drain").start(() -> run(result, stop));
+                boolean refuseIfAlone = onlyIfOthers && !notServing;
+                worker = Thread.ofPlatform().daemon().name("gateway-drain").start(() -> run(result, stop, refuseIfAlone));
             }
             CompletableFuture<DrainStatus> result = running;
             if (progress != null) {
@@ -105,9 +124,15 @@ public final class Drainer implements AutoCloseable {
         }
     }
 
+    /** The drain timeout: a stop waits for {@link #drain} at most this plus {@link #STOP_MARGIN}. */
+    public Duration timeout() {
+        return timeout;
+    }
+
     /** Ends a running drain now (a second stop signal): the waiter gets {@link DrainStatus.Outcome#ABORTED}. */
     public void abort() {
         synchronized (lock) {
+            aborted = true; // sticky: a drain asked for after this returns ABORTED at once
             abort.countDown();
             if (worker != null) {
                 worker.interrupt();
@@ -126,8 +151,26 @@ public final class Drainer implements AutoCloseable {
         abort();
     }
 
-    private void run(CompletableFuture<DrainStatus> result, CountDownLatch stop) {
+    private void run(CompletableFuture<DrainStatus> result, CountDownLatch stop, boolean refuseIfAlone) {
         long started = System.nanoTime();
+        DrainStatus last = new DrainStatus(DrainStatus.Outcome.DRAINING, 0, 0, Duration.ZERO);
+        // Whatever happens in here (an Error, a client that cannot be built), the waiter hears an end:
+        // a stop waiting for it must not hang until systemd's SIGKILL.
+        try {
+            last = drainUntilDone(started, stop, refuseIfAlone);
+        } catch (RuntimeException | Error e) {
+            log.warn("{}: drain failed: {}", gatewayId, Errors.rootMessage(e));
+        } finally {
+            if (!last.outcome().done()) {
+                last = last.aborted();
+            }
+            log.info("{}", last.describe(gatewayId));
+            publish(last);
+            result.complete(last);
+        }
+    }
+
+    private DrainStatus drainUntilDone(long started, CountDownLatch stop, boolean refuseIfAlone) {
         DrainStatus last = new DrainStatus(DrainStatus.Outcome.DRAINING, 0, 0, Duration.ZERO);
         // Its read timeout outlasts a blocking read (plus Consul's jitter) but not much more: on a
         // hung agent, MAX_FAILURES reads must not hold the stop for long.
@@ -136,6 +179,18 @@ public final class Drainer implements AutoCloseable {
             client = consul;
         }
         try {
+            if (refuseIfAlone) {
+                // Looked at before NOT_SERVING: the last passing gateway stays in service. A read
+                // that fails refuses too (an operator's drain can be asked again; a stop drains anyway).
+                long others = otherPassingGateways(consul);
+                if (others == 0) {
+                    return new DrainStatus(DrainStatus.Outcome.REFUSED, 0, 0,
+                            Duration.ofNanos(System.nanoTime() - started));
+                }
+            }
+            synchronized (lock) {
+                notServing = true;
+            }
             markNotServing.run();
             log.info("{}: drain started: health NOT_SERVING, waiting up to {} until no host names it",
                     gatewayId, Durations.format(timeout));
@@ -199,6 +254,11 @@ public final class Drainer implements AutoCloseable {
         } catch (InterruptedException e) {
             // aborted while pausing
         } catch (RuntimeException e) {
+            if (refuseIfAlone && !notServingNow()) {
+                log.warn("{}: drain refused: cannot tell whether another gateway passes: {}", gatewayId,
+                        Errors.rootMessage(e));
+                return new DrainStatus(DrainStatus.Outcome.REFUSED, 0, 0, Duration.ofNanos(System.nanoTime() - started));
+            }
             log.warn("{}: drain failed: {}", gatewayId, Errors.rootMessage(e));
         } finally {
             synchronized (lock) {
@@ -206,12 +266,13 @@ public final class Drainer implements AutoCloseable {
             }
             consul.destroy();
         }
-        if (!last.outcome().done()) {
-            last = last.aborted();
+        return last;
+    }
+
+    private boolean notServingNow() {
+        synchronized (lock) {
+            return notServing;
         }
-        log.info("{}", last.describe(gatewayId));
-        publish(last);
-        result.complete(last);
     }
 
     private void publish(DrainStatus status) {

@@ -102,6 +102,56 @@ class DebianPackageIT {
         }
     }
 
+    /**
+     * apt's own resolver, on an empty world (no installed package, no archive: only the local
+     * .debs given), accepts a runtime that provides only the versioned {@code java-runtime-headless
+     * (= 25)} — what Debian's openjdk-25-jre-headless provides, without the old
+     * {@code java21-runtime-headless} name — and refuses a Java 17 one.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Role.class, names = {"HOST_AGENT", "GATEWAY"})
+    void aptInstallsItBesideAJava25RuntimeAndRefusesAJava17Only(Role role) throws IOException {
+        Path adduser = standIn("adduser", "3.134", null);
+        Path java25 = standIn("openjdk-25-jre-headless", "25.0.1+8-1", "java-runtime-headless (= 25)");
+        Path java17 = standIn("openjdk-17-jre-headless", "17.0.15+6-1", "java-runtime-headless (= 17), java8-runtime-headless");
+
+        Command.Result with25 = aptSimulate(adduser, java25, Packages.deb(role));
+        assertThat(with25.exitCode()).as(with25.output()).isZero();
+        assertThat(with25.output()).contains("Inst " + role.packageName() + " ", "Inst openjdk-25-jre-headless ");
+
+        Command.Result with17 = aptSimulate(adduser, java17, Packages.deb(role));
+        assertThat(with17.exitCode()).as(with17.output()).isNotZero();
+        assertThat(with17.output()).contains("unmet dependencies").contains("default-jre-headless (>= 2:1.21)");
+    }
+
+    /** An empty package with a name, a version and an optional Provides line, built by dpkg-deb. */
+    private Path standIn(String name, String version, String provides) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("stand-in-" + name).resolve("DEBIAN"));
+        Files.writeString(dir.resolve("control"), "Package: " + name + "\nVersion: " + version + "\nArchitecture: all\n"
+                + "Maintainer: Edge Manifest tests <tests@localhost>\n" + (provides == null ? "" : "Provides: " + provides + "\n")
+                + "Description: stand-in for the Debian package of that name\n");
+        Path deb = tmp.resolve(name + ".deb");
+        Command.Result built = Command.run(List.of("dpkg-deb", "--build", "--root-owner-group", dir.getParent().toString(), deb.toString()));
+        assertThat(built.exitCode()).as(built.output()).isZero();
+        return deb;
+    }
+
+    /** {@code apt-get install -s} of local .debs against an empty status file and no package lists. */
+    private Command.Result aptSimulate(Path... debs) throws IOException {
+        Path world = Files.createDirectories(tmp.resolve("apt-world-" + System.nanoTime()));
+        Files.createDirectories(world.resolve("lists/partial"));
+        Files.createDirectories(world.resolve("cache/archives/partial"));
+        Path status = Files.writeString(world.resolve("status"), "");
+        List<String> command = new ArrayList<>(List.of("apt-get", "install", "-s", "-q", "--no-install-recommends",
+                "-o", "Dir::State::status=" + status, "-o", "Dir::State::Lists=" + world.resolve("lists"),
+                "-o", "Dir::Cache=" + world.resolve("cache"), "-o", "Dir::Etc::SourceList=/dev/null",
+                "-o", "Dir::Etc::SourceParts=" + world.resolve("no-parts"), "-o", "Debug::NoLocking=1"));
+        for (Path deb : debs) {
+            command.add(deb.toAbsolutePath().toString());
+        }
+        return Command.run(command);
+    }
+
     /** Every EDGE_* variable in the role's sources and in the shared options its command mixes in. */
     private static Set<String> variablesReadBy(Role role) throws IOException {
         Path root = Packages.projectRoot();

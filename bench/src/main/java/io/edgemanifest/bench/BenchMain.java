@@ -48,7 +48,7 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "scale", description = "N simulated hosts against one Consul datacenter: heartbeats, latency, expiries, CPU, RSS, ceiling.")
+    @Command(name = "scale", mixinStandardHelpOptions = true, description = "N simulated hosts against one Consul datacenter: heartbeats, latency, expiries, CPU, RSS, ceiling.")
     static final class Scale implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         BenchMain parent;
@@ -95,7 +95,7 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "detection", description = "Kill hosts at once: time until gone at the source, in the replica, offline in the Explorer.")
+    @Command(name = "detection", mixinStandardHelpOptions = true, description = "Kill hosts at once: time until gone at the source, in the replica, offline in the Explorer.")
     static final class Detection implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         BenchMain parent;
@@ -120,7 +120,7 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "footprint", description = "One idle host-agent (default and launcher JVM flags) against a Consul client agent.")
+    @Command(name = "footprint", mixinStandardHelpOptions = true, description = "One idle host-agent (default and launcher JVM flags) against a Consul client agent.")
     static final class Footprint implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         BenchMain parent;
@@ -136,7 +136,7 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "charts", description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl.")
+    @Command(name = "charts", mixinStandardHelpOptions = true, description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl.")
     static final class ScaleCharts implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         BenchMain parent;

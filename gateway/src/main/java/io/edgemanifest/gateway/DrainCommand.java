@@ -6,8 +6,8 @@ import io.edgemanifest.core.drain.proto.GatewayAdminGrpc;
 import io.edgemanifest.core.enrol.HostPort;
 import io.edgemanifest.gateway.drain.DrainSecret;
 import io.edgemanifest.gateway.drain.DrainStatus;
+import io.edgemanifest.core.grpc.ClientCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -57,17 +57,6 @@ public final class DrainCommand implements Callable<Integer> {
                     + "--address dials it by another (127.0.0.1).")
     private String authority;
 
-    private io.grpc.ChannelCredentials credentials() {
-        if (caFile == null) {
-            return InsecureChannelCredentials.create();
-        }
-        try {
-            return io.grpc.TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build();
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalArgumentException("invalid --ca-file '" + caFile + "': " + e.getMessage());
-        }
-    }
-
     @Override
     public Integer call() throws InterruptedException {
         HostPort target = HostPort.parse(address, "--address");
@@ -79,7 +68,7 @@ public final class DrainCommand implements Callable<Integer> {
         headers.put(DrainSecret.HEADER, DrainSecret.read(stateDir));
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials());
+        io.grpc.ManagedChannelBuilder<?> builder = Grpc.newChannelBuilderForAddress(target.host(), target.port(), ClientCredentials.trusting(caFile));
         if (authority != null && !authority.isBlank()) {
             builder.overrideAuthority(authority);
         }

@@ -1,12 +1,11 @@
 package io.edgemanifest.stargate;
 
 import io.edgemanifest.core.enrol.HostPort;
-
+import io.edgemanifest.core.grpc.ClientCredentials;
 import io.edgemanifest.stargate.v1.StargateGrpc;
 import io.edgemanifest.stargate.v1.StatusReply;
 import io.edgemanifest.stargate.v1.StatusRequest;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
@@ -36,17 +35,6 @@ public final class StatusCommand implements Callable<Integer> {
             description = "The Stargate serves gRPC over TLS (--tls-cert): trust this PEM certificate authority.")
     private java.nio.file.Path caFile;
 
-    private io.grpc.ChannelCredentials credentials() {
-        if (caFile == null) {
-            return InsecureChannelCredentials.create();
-        }
-        try {
-            return io.grpc.TlsChannelCredentials.newBuilder().trustManager(caFile.toFile()).build();
-        } catch (java.io.IOException | RuntimeException e) {
-            throw new IllegalArgumentException("invalid --ca-file '" + caFile + "': " + e.getMessage());
-        }
-    }
-
     @Override
     public Integer call() throws InterruptedException {
         // Parsed here rather than by a picocli converter so the message is ours, and Cli maps
@@ -54,7 +42,7 @@ public final class StatusCommand implements Callable<Integer> {
         HostPort target = HostPort.parse(address, "--address");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(), credentials()).build();
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress(target.host(), target.port(), ClientCredentials.trusting(caFile)).build();
         try {
             StatusReply reply = StargateGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)

@@ -43,6 +43,14 @@ public final class ConsulCluster implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConsulCluster.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * A client agent that kept running while its servers came back empty is back in their catalog
+     * by its next full anti-entropy sync: Consul 1.8 runs one every ae_interval (1m, not settable)
+     * plus up to another minute of stagger, sooner only if it notices a server join. 60 s was seen
+     * to fall short on a clean clone (ReplicateClusterIT); replicate's --resync-hold is 130 s for
+     * the same reason.
+     */
+    private static final Duration RESYNC_TIMEOUT = Duration.ofSeconds(130);
     private static final int SERVERS = 3;
     private static final Set<ConsulCluster> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -359,7 +367,7 @@ public final class ConsulCluster implements AutoCloseable {
         servers.forEach(this::launch);
         Instant leader = awaitLeader(READY_TIMEOUT, null) != null ? Instant.now() : null;
         servers.forEach(this::awaitReady);
-        clients.stream().filter(Member::isRunning).forEach(this::awaitReady);
+        clients.stream().filter(Member::isRunning).forEach(m -> awaitReady(m, RESYNC_TIMEOUT));
         return leader;
     }
 
@@ -435,7 +443,11 @@ public final class ConsulCluster implements AutoCloseable {
 
     /** Ready = it knows a leader and its own node is registered with a passing serfHealth. */
     private void awaitReady(Member member) {
-        Instant deadline = Instant.now().plus(READY_TIMEOUT);
+        awaitReady(member, READY_TIMEOUT);
+    }
+
+    private void awaitReady(Member member, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
         String state = "not answering";
         while (Instant.now().isBefore(deadline)) {
             if (!member.isRunning()) {
@@ -454,7 +466,7 @@ public final class ConsulCluster implements AutoCloseable {
             }
             ConsulAgent.pause(Duration.ofMillis(100));
         }
-        throw new IllegalStateException("consul " + member.name + " not ready after " + READY_TIMEOUT.toSeconds() + " s ("
+        throw new IllegalStateException("consul " + member.name + " not ready after " + timeout.toSeconds() + " s ("
                 + state + "); log " + member.logFile);
     }
 

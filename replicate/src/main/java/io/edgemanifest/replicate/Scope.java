@@ -36,6 +36,10 @@ public interface Scope {
         return java.util.Set.of();
     }
 
+    /** Ends what the scope runs on its own (watch threads); called once its replicator stopped. */
+    default void close() {
+    }
+
     /** Whether an entry found under {@link #destinationPrefix()} belongs to this scope (several may share one). */
     default boolean owns(String key, Entry entry) {
         return key.startsWith(destinationPrefix());

@@ -152,6 +152,7 @@ final class ScopeReplicator implements Runnable {
                 pause(young && next.compareTo(QUICK_RETRY) > 0 ? QUICK_RETRY : next);
             }
         }
+        scope.close();
     }
 
     /** A ?stale answer older than {@code --max-stale}. */

@@ -50,7 +50,9 @@ final class SourceReplicator implements AutoCloseable {
             }
             all.add(new Scopes.KvRest(sourceClient, reads, viaDc, dc, shards, settings.excludes()));
         }
-        all.add(new Scopes.Hosts(sourceClient, reads, reach, viaDc, dc));
+        // Hosts node by node: a change reads its agent's hosts, not the datacenter's (see HostsByNode).
+        all.add(new HostsByNode(new Scopes.Hosts(sourceClient, reads, reach, viaDc, dc), reads, settings.blockingWait(),
+                settings.maxBackoff()));
         for (String service : SERVICES) {
             all.add(new Scopes.Service(sourceClient, reads, reach, viaDc, dc, service));
         }

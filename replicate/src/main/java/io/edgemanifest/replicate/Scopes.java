@@ -118,6 +118,11 @@ final class Scopes {
             return new Snapshot(entries(datacenter, prefix, excludes, KvShards.values(answer.body()), key -> true),
                     answer.index(), answer.lastContactMillis());
         }
+
+        @Override
+        public boolean sourceReset(BigInteger lastIndex) {
+            return kvBehind(reads, name(), prefix, lastIndex);
+        }
     }
 
     /**
@@ -152,10 +157,24 @@ final class Scopes {
         }
 
         @Override
+        public boolean sourceReset(BigInteger lastIndex) {
+            return kvBehind(reads, name(), shards.prefix(), lastIndex);
+        }
+
+        @Override
         public boolean owns(String key, Entry entry) {
             String base = "replica/" + datacenter + "/kv/";
             return key.startsWith(destinationPrefix()) && shards.inRest(key.substring(base.length()));
         }
+    }
+
+    /**
+     * Whether the source's KV store as a whole is behind {@code lastIndex}: a single-key read answers
+     * the table's index (entries and tombstones, state/kvs.go kvsGetTxn), which reaping never lowers.
+     */
+    static boolean kvBehind(SourceReads reads, String scope, String key, BigInteger lastIndex) {
+        return reads.get(scope, "/v1/kv/" + ConsulRead.encode(key), BigInteger.ZERO, Duration.ZERO, false).index()
+                .compareTo(lastIndex) < 0;
     }
 
     private static Map<String, Entry> entries(String datacenter, String prefix, List<String> excludes, List<Value> values,

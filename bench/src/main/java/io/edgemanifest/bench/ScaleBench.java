@@ -1,5 +1,6 @@
 package io.edgemanifest.bench;
 
+import io.edgemanifest.core.presence.CheckSpec;
 import io.edgemanifest.testing.ConsulAgent;
 import io.edgemanifest.testing.FreePorts;
 import java.io.IOException;
@@ -218,7 +219,7 @@ final class ScaleBench {
             row.put("registrationS", Results.round(registration, 1));
             row.put("keysMinInWindow", minKeys == Integer.MAX_VALUE ? most : minKeys);
             row.put("heartbeatsPerS", Results.round(beats.count() / seconds, 1));
-            row.put("neededPerS", Results.round(n / (ttl.toMillis() / 3000.0), 1));
+            row.put("neededPerS", Results.round(n / (CheckSpec.Ttl.of(ttl).heartbeat().toMillis() / 1000.0), 1));
             row.put("p50Ms", Results.round(beats.quantile(0.5) * 1000, 2));
             row.put("p99Ms", Results.round(beats.quantile(0.99) * 1000, 2));
             row.put("failedBeats", (long) (after.value("edge_presence_heartbeat_failures_total")
@@ -265,7 +266,7 @@ final class ScaleBench {
         Charts.lines(results.resolve("scale-cpu.png"), "CPU, % of one core (the machine has "
                 + Runtime.getRuntime().availableProcessors() + ")", "hosts in one datacenter", "% CPU", x, cpu);
         Map<String, List<Double>> beats = new LinkedHashMap<>();
-        beats.put("needed (N / (TTL/3))", column(rows, "neededPerS"));
+        beats.put("needed (N / heartbeat)", column(rows, "neededPerS"));
         beats.put("sustained", column(rows, "heartbeatsPerS"));
         beats.put("raw ceiling (wrk, 16 conns)", column(rows, "rawCeilingPerS"));
         beats.put("our client, closed loop", column(rows, "ourPathPerS"));

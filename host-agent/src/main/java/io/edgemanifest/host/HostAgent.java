@@ -139,7 +139,7 @@ public final class HostAgent implements AutoCloseable {
      * ACLs any host on the same agent may destroy another's session (Consul 1.8 grants sessions per
      * node, not per service), which deletes the victim's record: the victim must notice within one
      * TTL (docs/security.md). Reads run on heartbeat ticks, so every TTL minus one heartbeat keeps
-     * the worst case at one TTL: with heartbeats at TTL/3 that is one read per two heartbeats,
+     * the worst case at one TTL: with heartbeats at TTL/2 that is one read per heartbeat,
      * served by the Consul servers, not by the agent's anti-entropy path that limits heartbeats.
      * A heartbeat gap longer than the TTL triggers the read at once.
      */

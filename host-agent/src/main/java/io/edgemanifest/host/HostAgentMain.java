@@ -58,7 +58,7 @@ public final class HostAgentMain implements Callable<Integer> {
     Path stateDir;
 
     @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "${env:EDGE_TTL:-15s}",
-            description = "TTL of the health check; heartbeats every TTL/3. Env EDGE_TTL. Default: ${DEFAULT-VALUE}")
+            description = "TTL of the health check; heartbeats every TTL/2. Env EDGE_TTL. Default: ${DEFAULT-VALUE}")
     Duration ttl;
 
     @Option(names = "--location", paramLabel = "CITY,COUNTRY[,LAT,LON]", defaultValue = "${env:EDGE_LOCATION}",

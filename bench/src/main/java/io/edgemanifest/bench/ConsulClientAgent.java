@@ -41,6 +41,7 @@ final class ConsulClientAgent implements AutoCloseable {
                 {"datacenter": "%s", "node_name": "%s", "data_dir": "%s", "server": false,
                  "bind_addr": "127.0.0.1", "client_addr": "127.0.0.1", "retry_join": ["127.0.0.1:%d"],
                  "retry_interval": "1s", "log_level": "info", "disable_update_check": true,%s%s
+                 "enable_debug": true,
                  "ports": {"http": %d, "https": -1, "dns": -1, "grpc": -1, "serf_lan": %d, "serf_wan": -1, "server": %d}}
                 """.formatted(server.datacenter(), name, data.resolve("data"), server.ports().serfLan(),
                 advertise ? "\n \"node_meta\": {\"edge-host-url\": \"http://127.0.0.1:" + http + "\"}," : "",

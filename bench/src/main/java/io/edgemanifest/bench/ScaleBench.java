@@ -255,6 +255,8 @@ final class ScaleBench {
             row.put("agentRssMiB", Results.round(Math.max(peakAgentRss, agentAfter.rssBytes()) / 1048576.0, 0));
             row.put("agentCpuPctPer1k", Results.round(agentCpu * 1000 / n, 2));
             row.put("agentRssMiBPer1k", Results.round(agentRssMib * 1000 / n, 1));
+            // The machine is shared: the load around a figure is part of it.
+            row.put("loadAvg1m", Results.round(loadAverage(), 2));
             row.put("rawCeilingPerS", Results.round(raw, 0));
             row.put("ourPathPerS", Results.round(ours, 0));
             row.put("ourShareOfRaw", Results.round(ours / raw, 2));
@@ -265,6 +267,15 @@ final class ScaleBench {
             clients.forEach(ConsulClientAgent::close);
             Launch.killAll();
             Launch.deleteTree(dir.resolve("hosts"));
+        }
+    }
+
+    /** The 1-minute load average of the machine (NaN where /proc has none). */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
     }
 

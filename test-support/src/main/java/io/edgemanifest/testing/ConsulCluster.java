@@ -553,11 +553,11 @@ public final class ConsulCluster implements AutoCloseable {
             b.append("  \"retry_interval_wan\": \"1s\",\n");
             b.append("  \"advertise_addr_wan\": \"127.0.0.1\",\n");
         }
+        b.append("  \"retry_join\": ").append(jsonList(lan)).append(",\n");
+        b.append("  \"retry_interval\": \"1s\",\n");
         if (!server && advertiseHostUrl) {
             b.append("  \"node_meta\": {\"edge-host-url\": \"").append(member.httpUrl()).append("\"},\n");
         }
-        b.append("  \"retry_join\": ").append(jsonList(lan)).append(",\n");
-        b.append("  \"retry_interval\": \"1s\",\n");
         // 8h is the shortest Consul accepts: a dead member's slot is reaped no faster in production.
         b.append("  \"reconnect_timeout\": \"8h\",\n");
         // A crash, not a goodbye: SIGTERM must not make the node leave (clients default to leaving).

@@ -69,6 +69,12 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--ceiling", defaultValue = "20s", description = "Duration of each ceiling run. Default: ${DEFAULT-VALUE}")
         Duration ceiling;
 
+        @Option(names = "--discover",
+                description = "With --consul-agents: the client agents advertise themselves (node meta edge-host-url) and the hosts "
+                        + "are given only the server's URL, so they find and spread over the agents themselves (#15). "
+                        + "Without: the hosts are given every agent's URL.")
+        boolean discover;
+
         @Option(names = "--acl", defaultValue = "on",
                 description = "Consul ACLs: on (every host with a token of its own, as production runs), off, or compare "
                         + "(each size without then with ACLs: p99 and Consul CPU as ratios, in scale-acl.jsonl). Default: ${DEFAULT-VALUE}")
@@ -84,13 +90,16 @@ public final class BenchMain implements Callable<Integer> {
             if (consulAgents < 0 || consulAgents > 16) {
                 throw new IllegalArgumentException("invalid --consul-agents " + consulAgents + " (0 to 16)");
             }
+            if (discover && consulAgents == 0) {
+                throw new IllegalArgumentException("invalid --discover without --consul-agents (the server agent does not advertise itself)");
+            }
             requirePositive(window, "--window");
             requirePositive(ttl, "--ttl");
             requirePositive(ceiling, "--ceiling");
             // A load generator of thousands of hosts, not one host: the JVM's defaults, not the launcher's small heap.
             ScaleBench.Acl mode = ScaleBench.Acl.parse(acl);
             new ScaleBench(parent.root, parent.work(), parent.results(), hosts, window, ttl, ceiling, List.of(),
-                    consulAgents, mode).run();
+                    consulAgents, discover, mode).run();
             return 0;
         }
     }

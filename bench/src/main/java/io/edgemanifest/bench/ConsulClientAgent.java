@@ -29,15 +29,22 @@ final class ConsulClientAgent implements AutoCloseable {
     }
 
     static ConsulClientAgent start(ConsulAgent server, String name, Path dir) throws IOException {
+        return start(server, name, dir, false);
+    }
+
+    /** @param advertise the agent takes hosts: node meta {@code edge-host-url} = its HTTP URL (host-agent's discovery) */
+    static ConsulClientAgent start(ConsulAgent server, String name, Path dir, boolean advertise) throws IOException {
         Path data = Files.createDirectories(dir.resolve(name));
         int http = FreePorts.next();
         Path config = data.resolve("client.json");
         Files.writeString(config, """
                 {"datacenter": "%s", "node_name": "%s", "data_dir": "%s", "server": false,
                  "bind_addr": "127.0.0.1", "client_addr": "127.0.0.1", "retry_join": ["127.0.0.1:%d"],
-                 "retry_interval": "1s", "log_level": "info", "disable_update_check": true,%s
+                 "retry_interval": "1s", "log_level": "info", "disable_update_check": true,%s%s
+                 "enable_debug": true,
                  "ports": {"http": %d, "https": -1, "dns": -1, "grpc": -1, "serf_lan": %d, "serf_wan": -1, "server": %d}}
                 """.formatted(server.datacenter(), name, data.resolve("data"), server.ports().serfLan(),
+                advertise ? "\n \"node_meta\": {\"edge-host-url\": \"http://127.0.0.1:" + http + "\"}," : "",
                 // A client agent of an ACL datacenter resolves tokens through its servers; its own
                 // (agent) token registers its node. The management token stands in for one here.
                 server.aclsEnabled() ? """

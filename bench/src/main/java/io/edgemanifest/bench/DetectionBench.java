@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Explorer, all real processes; K hosts (one process) are killed with SIGKILL at once beside
  * bystanders that stay up. Per victim: seconds from the kill until its key is gone at the source,
  * gone from the replica, and the Explorer says offline. The floor is the TTL: a host's check
- * expires TTL after its last heartbeat, which came up to TTL/3 before the kill.
+ * expires TTL after its last heartbeat, which came up to TTL/2 before the kill.
  */
 final class DetectionBench {
 

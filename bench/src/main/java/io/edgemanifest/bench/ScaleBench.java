@@ -1,5 +1,6 @@
 package io.edgemanifest.bench;
 
+import io.edgemanifest.core.presence.CheckSpec;
 import io.edgemanifest.testing.ConsulAgent;
 import io.edgemanifest.testing.FreePorts;
 import java.io.IOException;
@@ -32,6 +33,8 @@ final class ScaleBench {
     private final Duration ceilingDuration;
     private final List<String> agentFlags;
     private final int consulAgents;
+    /** The client agents advertise themselves and the hosts, given only the server, discover them. */
+    private final boolean discover;
     private final Acl acl;
 
     /** Consul ACLs in the benchmark's datacenter: off, on (every host with its own token), or both, compared. */
@@ -53,8 +56,9 @@ final class ScaleBench {
      * @param acl          whether the datacenter runs with ACLs (each host with a token of its own policy)
      */
     ScaleBench(Path root, Path work, Path results, List<Integer> sizes, Duration window, Duration ttl,
-               Duration ceilingDuration, List<String> agentFlags, int consulAgents, Acl acl) {
+               Duration ceilingDuration, List<String> agentFlags, int consulAgents, boolean discover, Acl acl) {
         this.consulAgents = consulAgents;
+        this.discover = discover;
         this.acl = acl;
         this.root = root;
         this.work = work;
@@ -125,13 +129,14 @@ final class ScaleBench {
                 BenchTokens.provisionHosts(consul, dir.resolve("hosts"), n, List.of(consul.datacenter()));
             }
             for (int a = 0; a < consulAgents; a++) {
-                ConsulClientAgent client = ConsulClientAgent.start(consul, "agent-" + (a + 1), dir);
+                ConsulClientAgent client = ConsulClientAgent.start(consul, "agent-" + (a + 1), dir, discover);
                 clients.add(client);
                 client.awaitJoined(consul);
             }
             // Where the hosts register (and their TTL checks live): the server, or the client agents.
             String url = clients.isEmpty() ? consul.httpUrl() : clients.get(0).url();
-            String hostsConsul = clients.isEmpty() ? consul.httpUrl()
+            // With discovery the hosts are given the server alone: every host must learn the agents.
+            String hostsConsul = clients.isEmpty() || discover ? consul.httpUrl()
                     : String.join("|", clients.stream().map(ConsulClientAgent::url).toList());
             List<Long> consulPids = new ArrayList<>(List.of(consul.pid()));
             clients.forEach(c -> consulPids.add(c.pid()));
@@ -194,6 +199,18 @@ final class ScaleBench {
             double agentCpu = agentAfter.cpuPercentSince(agentBefore);
             double agentRssMib = agentAfter.rssBytes() / 1048576.0;
 
+            // How evenly the hosts spread: services per client agent, before the hosts go.
+            List<Integer> perAgent = new ArrayList<>();
+            for (ConsulClientAgent client : clients) {
+                int[] count = {0};
+                Http.get(client.url() + "/v1/agent/services").ifPresent(services -> services.fieldNames().forEachRemaining(id -> {
+                    if (id.startsWith("host-")) {
+                        count[0]++;
+                    }
+                }));
+                perAgent.add(count[0]);
+            }
+
             // The ceiling: the same agent, the same checks, passed by wrk and by our client (the first agent's share).
             Launch.kill(agent);
             List<String> checkIds = new ArrayList<>();
@@ -213,12 +230,16 @@ final class ScaleBench {
             row.put("hosts", n);
             row.put("acl", acls);
             row.put("consulAgents", consulAgents == 0 ? "server" : consulAgents + " clients");
+            row.put("spread", consulAgents == 0 ? "none" : discover ? "discovered" : "listed");
+            row.put("hostsPerAgentMin", perAgent.stream().mapToInt(Integer::intValue).min().orElse(n));
+            row.put("hostsPerAgentMax", perAgent.stream().mapToInt(Integer::intValue).max().orElse(n));
+            row.put("heartbeatS", CheckSpec.Ttl.of(ttl).heartbeat().toMillis() / 1000.0);
             row.put("ttlS", ttl.toSeconds());
             row.put("windowS", window.toSeconds());
             row.put("registrationS", Results.round(registration, 1));
             row.put("keysMinInWindow", minKeys == Integer.MAX_VALUE ? most : minKeys);
             row.put("heartbeatsPerS", Results.round(beats.count() / seconds, 1));
-            row.put("neededPerS", Results.round(n / (ttl.toMillis() / 3000.0), 1));
+            row.put("neededPerS", Results.round(n / (CheckSpec.Ttl.of(ttl).heartbeat().toMillis() / 1000.0), 1));
             row.put("p50Ms", Results.round(beats.quantile(0.5) * 1000, 2));
             row.put("p99Ms", Results.round(beats.quantile(0.99) * 1000, 2));
             row.put("failedBeats", (long) (after.value("edge_presence_heartbeat_failures_total")
@@ -226,11 +247,16 @@ final class ScaleBench {
             row.put("falseExpiries", missedTtl);
             row.put("sessionsLost", (long) after.value("edge_presence_sessions_lost_total"));
             row.put("consulCpuPct", Results.round(consulCpu, 1));
+            // CPU time per heartbeat (ms), Consul's and the load generator's: the fixed cost per call.
+            row.put("consulCpuMsPerBeat", Results.round(consulCpu * 10 / (beats.count() / seconds), 3));
+            row.put("agentCpuMsPerBeat", Results.round(agentCpu * 10 / (beats.count() / seconds), 3));
             row.put("consulRssMiB", Results.round(peakConsulRss / 1048576.0, 0));
             row.put("agentCpuPct", Results.round(agentCpu, 1));
             row.put("agentRssMiB", Results.round(Math.max(peakAgentRss, agentAfter.rssBytes()) / 1048576.0, 0));
             row.put("agentCpuPctPer1k", Results.round(agentCpu * 1000 / n, 2));
             row.put("agentRssMiBPer1k", Results.round(agentRssMib * 1000 / n, 1));
+            // The machine is shared: the load around a figure is part of it.
+            row.put("loadAvg1m", Results.round(loadAverage(), 2));
             row.put("rawCeilingPerS", Results.round(raw, 0));
             row.put("ourPathPerS", Results.round(ours, 0));
             row.put("ourShareOfRaw", Results.round(ours / raw, 2));
@@ -241,6 +267,15 @@ final class ScaleBench {
             clients.forEach(ConsulClientAgent::close);
             Launch.killAll();
             Launch.deleteTree(dir.resolve("hosts"));
+        }
+    }
+
+    /** The 1-minute load average of the machine (NaN where /proc has none). */
+    static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
         }
     }
 
@@ -265,7 +300,7 @@ final class ScaleBench {
         Charts.lines(results.resolve("scale-cpu.png"), "CPU, % of one core (the machine has "
                 + Runtime.getRuntime().availableProcessors() + ")", "hosts in one datacenter", "% CPU", x, cpu);
         Map<String, List<Double>> beats = new LinkedHashMap<>();
-        beats.put("needed (N / (TTL/3))", column(rows, "neededPerS"));
+        beats.put("needed (N / heartbeat)", column(rows, "neededPerS"));
         beats.put("sustained", column(rows, "heartbeatsPerS"));
         beats.put("raw ceiling (wrk, 16 conns)", column(rows, "rawCeilingPerS"));
         beats.put("our client, closed loop", column(rows, "ourPathPerS"));

@@ -56,12 +56,17 @@ class BenchIT {
     }
 
     @Test
-    void scaleSpreadsHostsOverClientAgentsOfTheDatacenter() throws Exception {
+    void scaleSpreadsHostsOverClientAgentsTheyDiscoverThemselves() throws Exception {
+        // Under ACLs (the default), the hosts given only the server find the two advertised agents
+        // with their own tokens and spread over them.
         int code = Cli.run(new BenchMain(), "--root", ROOT.toString(), "--results", results.toString(),
-                "scale", "--hosts", "20", "--window", "3s", "--ttl", "3s", "--ceiling", "1s", "--consul-agents", "2");
+                "scale", "--hosts", "20", "--window", "3s", "--ttl", "3s", "--ceiling", "1s", "--consul-agents", "2", "--discover");
         assertThat(code).isZero();
         JsonNode row = onlyRow("scale-agents.jsonl");
         assertThat(row.path("consulAgents").asText()).isEqualTo("2 clients");
+        assertThat(row.path("spread").asText()).isEqualTo("discovered");
+        assertThat(row.path("hostsPerAgentMin").asInt()).isPositive();
+        assertThat(row.path("hostsPerAgentMin").asInt() + row.path("hostsPerAgentMax").asInt()).isEqualTo(20);
         assertThat(row.path("keysMinInWindow").asInt()).isEqualTo(20);
         assertThat(row.path("falseExpiries").asLong()).isZero();
         assertThat(row.path("heartbeatsPerS").asDouble()).isPositive();

@@ -37,8 +37,31 @@ public final class HostAgent implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
     private final Shared shared;
-    /** The Consul agents to attach to, in order: each datacenter's agents ranked for this host, datacenters in preference order. */
-    private final List<ConsulEndpoint> agents;
+    /**
+     * The Consul agents to attach to, in order: each datacenter's agents ranked for this host,
+     * datacenters in preference order (guarded by lock: discovery changes it). With agent
+     * discovery a datacenter's agents are the advertised ones, then the given ones not advertised.
+     */
+    private List<ConsulEndpoint> agents;
+    /** The datacenter (index into the config's list) of each entry of {@link #agents}. */
+    private List<Integer> datacenterOf;
+    /** Per datacenter, the advertised agents discovery found last (empty: none, or no discovery). */
+    private final List<List<ConsulEndpoint>> discovered;
+    /** Per datacenter, its discovery (null without), and our listener on it. */
+    private final List<AgentDiscovery> discoveries;
+    private final List<Consumer<List<java.net.URI>>> discoveryListeners;
+    /** The discoveries this host started itself (not a pool's): closed with it. */
+    private final java.util.Set<AgentDiscovery> ownDiscoveries = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * The attachment a rebalance moved away from: its loop is stopped (two presences of one host
+     * must never fight over its key), its instance stays in the catalog until the new one is
+     * PRESENT (or one TTL passed: its check has expired by then anyway), then it is left — so the
+     * host is never without a passing instance while it moves.
+     */
+    private Attachment retiring;
+    private long retireByNanos;
+    /** How long one discovery query blocks: a failed or recovered agent is noticed within it. */
+    static final Duration DISCOVERY_WAIT = Duration.ofSeconds(60);
     /** Monotonic time for every interval (unreachable time, migration), never the wall clock. */
     private final Ticker ticker;
     /**
@@ -64,15 +87,19 @@ public final class HostAgent implements AutoCloseable {
     static final Duration LEAVE_FOR = Duration.ofHours(72);
 
     /** The datacenter we are in now: its presence and its gateway watch (ours, or shared and only listened to). */
-    private record Attachment(int index, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways,
+    private record Attachment(int datacenter, ConsulEndpoint endpoint, Presence presence, PassingServiceWatch gateways,
                               Consumer<Map<String, Service>> listener, boolean sharedWatch) {
         void close() {
+            releaseWatch();
+            presence.close();
+        }
+
+        void releaseWatch() {
             if (sharedWatch) {
                 gateways.removeListener(listener);
             } else {
                 gateways.close();
             }
-            presence.close();
         }
     }
 
@@ -91,6 +118,11 @@ public final class HostAgent implements AutoCloseable {
          * (then each host finds a lost session at its next key read, within one TTL).
          */
         default io.edgemanifest.core.consul.SessionWatch sessionWatch(ConsulEndpoint endpoint) {
+            return null;
+        }
+
+        /** One agent discovery per datacenter (given as its agents) for all hosts sharing it, or null for our own. */
+        default AgentDiscovery discovery(List<ConsulEndpoint> group) {
             return null;
         }
     }
@@ -121,10 +153,44 @@ public final class HostAgent implements AutoCloseable {
             return t;
         });
         this.shared = shared;
-        this.agents = config.datacenters().stream()
-                .flatMap(group -> rankFor(id, group).stream())
-                .toList();
+        int datacenters = config.datacenters().size();
+        this.discovered = new java.util.ArrayList<>(java.util.Collections.nCopies(datacenters, List.of()));
+        this.discoveries = new java.util.ArrayList<>(java.util.Collections.nCopies(datacenters, (AgentDiscovery) null));
+        this.discoveryListeners = new java.util.ArrayList<>(java.util.Collections.nCopies(datacenters,
+                (Consumer<List<java.net.URI>>) null));
+        rerank();
         this.migrateAfter = migrateAfter(id, config.migrateAfter());
+    }
+
+    /** Recomputes {@link #agents} from the given and the discovered agents. */
+    private void rerank() {
+        List<ConsulEndpoint> all = new java.util.ArrayList<>();
+        List<Integer> dcs = new java.util.ArrayList<>();
+        for (int dc = 0; dc < config.datacenters().size(); dc++) {
+            List<ConsulEndpoint> ranked = rankedIn(dc);
+            all.addAll(ranked);
+            dcs.addAll(java.util.Collections.nCopies(ranked.size(), dc));
+        }
+        agents = List.copyOf(all);
+        datacenterOf = List.copyOf(dcs);
+    }
+
+    /**
+     * A datacenter's agents in this host's order: the advertised ones by rendezvous, then the given
+     * ones not advertised (the bootstrap, kept as the last fallback), by rendezvous too.
+     */
+    private List<ConsulEndpoint> rankedIn(int dc) {
+        List<ConsulEndpoint> given = config.datacenters().get(dc);
+        List<ConsulEndpoint> found = discovered.get(dc);
+        if (found.isEmpty()) {
+            return rankFor(id, given);
+        }
+        List<ConsulEndpoint> ranked = new java.util.ArrayList<>(rankFor(id, found));
+        List<ConsulEndpoint> rest = given.stream().filter(e -> !found.contains(e)).toList();
+        if (!rest.isEmpty()) {
+            ranked.addAll(rankFor(id, rest));
+        }
+        return ranked;
     }
 
     /** {@code base} plus a share of its half fixed by the host's ID (murmur3: even over IDs). */
@@ -139,7 +205,7 @@ public final class HostAgent implements AutoCloseable {
      * ACLs any host on the same agent may destroy another's session (Consul 1.8 grants sessions per
      * node, not per service), which deletes the victim's record: the victim must notice within one
      * TTL (docs/security.md). Reads run on heartbeat ticks, so every TTL minus one heartbeat keeps
-     * the worst case at one TTL: with heartbeats at TTL/3 that is one read per two heartbeats,
+     * the worst case at one TTL: with heartbeats at TTL/2 that is one read per heartbeat,
      * served by the Consul servers, not by the agent's anti-entropy path that limits heartbeats.
      * A heartbeat gap longer than the TTL triggers the read at once.
      */
@@ -173,13 +239,115 @@ public final class HostAgent implements AutoCloseable {
     }
 
     public HostAgent start() {
+        if (config.discoverAgents()) {
+            startDiscovery();
+        }
         synchronized (lock) {
-            attach(firstReachable());
-            if (agents.size() > 1) { // with one datacenter there is nowhere to migrate
+            attach(firstReachable(), null);
+            if (config.discoverAgents()) {
+                for (int dc = 0; dc < discoveries.size(); dc++) {
+                    int datacenter = dc;
+                    Consumer<List<java.net.URI>> listener = urls -> onDiscovered(datacenter, urls);
+                    discoveryListeners.set(dc, listener);
+                    discoveries.get(dc).onChange(listener);
+                }
+            }
+            if (agents.size() > 1 || config.discoverAgents()) { // one agent and no discovery: nowhere to go
                 supervisor = scheduler.scheduleWithFixedDelay(this::supervise, 1, 1, TimeUnit.SECONDS);
             }
         }
         return this;
+    }
+
+    /**
+     * One discovery per datacenter (shared by virtual hosts), and up to 3 s for their first answers,
+     * so a starting host attaches straight to its own agent rather than to a bootstrap agent it
+     * would leave a moment later.
+     */
+    private void startDiscovery() {
+        long deadline = ticker.nanoTime() + Duration.ofSeconds(3).toNanos();
+        for (int dc = 0; dc < config.datacenters().size(); dc++) {
+            List<ConsulEndpoint> group = config.datacenters().get(dc);
+            AgentDiscovery discovery = shared != null ? shared.discovery(group) : null;
+            if (discovery == null) {
+                discovery = new AgentDiscovery(group, DISCOVERY_WAIT).start();
+                ownDiscoveries.add(discovery);
+            }
+            discoveries.set(dc, discovery);
+        }
+        synchronized (lock) {
+            for (int dc = 0; dc < discoveries.size(); dc++) {
+                List<java.net.URI> first = discoveries.get(dc).awaitFirst(
+                        Duration.ofNanos(Math.max(0, deadline - ticker.nanoTime())));
+                if (first != null) {
+                    discovered.set(dc, endpointsOf(dc, first));
+                }
+            }
+            rerank();
+        }
+    }
+
+    /** Discovered URLs as endpoints with this host's token and its datacenter's CA file. */
+    private List<ConsulEndpoint> endpointsOf(int dc, List<java.net.URI> urls) {
+        ConsulEndpoint given = config.datacenters().get(dc).get(0);
+        return urls.stream().map(url -> new ConsulEndpoint(url, given.token(), given.caFile())).toList();
+    }
+
+    /**
+     * The agents of datacenter {@code dc} that take hosts changed: when this host's rendezvous choice
+     * there is no longer the agent it is on, it moves (only the hosts whose choice changed do — the
+     * point of rendezvous hashing). Nothing advertised any more: it stays where it is.
+     */
+    private void onDiscovered(int dc, List<java.net.URI> urls) {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            List<ConsulEndpoint> found = endpointsOf(dc, urls);
+            if (found.equals(discovered.get(dc))) {
+                return; // what we started with, or no change for us
+            }
+            discovered.set(dc, found);
+            rerank();
+            if (attachment == null || attachment.datacenter() != dc || urls.isEmpty()) {
+                return;
+            }
+            ConsulEndpoint top = rankedIn(dc).get(0);
+            if (!top.equals(attachment.endpoint())) {
+                log.info("{}: the agents taking hosts in this datacenter changed ({} now): moving from {} to {}",
+                        id, urls.size(), attachment.endpoint(), top);
+                move(agents.indexOf(top));
+            }
+        }
+    }
+
+    /**
+     * Moves within or across datacenters while the old instance still passes: the old loop stops,
+     * the new instance registers (born passing) and takes over the key, and the old one is left
+     * once the new one is PRESENT ({@link #retireIfDone}). replicate takes the best instance per
+     * ID, so the Explorer never sees the host without a passing one.
+     */
+    private void move(int index) {
+        Attachment old = attachment;
+        old.presence().leaving();
+        if (retiring != null) {
+            leave(retiring); // moved again before the last move settled: that one goes now
+        }
+        retiring = old;
+        retireByNanos = ticker.nanoTime() + config.check().ttl().toNanos();
+        String gateway = datacenterOf.get(index) == old.datacenter() ? old.presence().record().gateway() : null;
+        attach(index, gateway);
+    }
+
+    /** Leaves the attachment a move came from once the new one is PRESENT, or after one TTL. */
+    private void retireIfDone() {
+        if (retiring != null && (attachment.presence().state() == io.edgemanifest.core.presence.PresenceState.PRESENT
+                || ticker.nanoTime() - retireByNanos >= 0)) {
+            log.info("{}: leaving {} now that {} holds us ({})", id, retiring.endpoint(), attachment.endpoint(),
+                    attachment.presence().state());
+            leave(retiring);
+            retiring = null;
+        }
     }
 
     /** The preferred datacenter that answers now, or the first one when none does (the presence retries). */
@@ -263,8 +431,14 @@ public final class HostAgent implements AutoCloseable {
         }
     }
 
-    private void attach(int index) {
+    private void attach(int index, String gateway) {
         ConsulEndpoint endpoint = agents.get(index);
+        if (retiring != null && retiring.endpoint().equals(endpoint)) {
+            // Back to the agent a move is leaving: its instance is ours again (the new presence
+            // registers over it and replaces its session), so it must not be deregistered.
+            retiring.releaseWatch();
+            retiring = null;
+        }
         Thread stillLeaving = leaving.remove(endpoint);
         if (stillLeaving != null) {
             // Back to an agent we had left: its late deregistration must not remove our new instance.
@@ -278,6 +452,11 @@ public final class HostAgent implements AutoCloseable {
         NodeRecord record = NodeRecord.of(id, NodeKind.HOST, config.version())
                 .withLocation(config.location())
                 .withLabels(config.labels());
+        if (gateway != null) {
+            // A move inside the datacenter keeps its gateway: the first record written there must
+            // not say "no gateway" until the gateway watch answers (an UPDATED event for nothing).
+            record = record.withGateway(gateway);
+        }
         boolean isShared = shared != null;
         io.edgemanifest.core.consul.SessionWatch sessions = isShared ? shared.sessionWatch(endpoint) : null;
         PresenceConfig presenceConfig = presenceConfig(config, endpoint, sessions != null);
@@ -286,7 +465,7 @@ public final class HostAgent implements AutoCloseable {
         PassingServiceWatch gateways = isShared ? shared.watch(endpoint)
                 : new PassingServiceWatch(endpoint, NodeKind.GATEWAY.serviceName());
         Consumer<Map<String, Service>> listener = view -> chooseGateway(presence, view);
-        attachment = new Attachment(index, endpoint, presence, gateways, listener, isShared);
+        attachment = new Attachment(datacenterOf.get(index), endpoint, presence, gateways, listener, isShared);
         presence.start();
         gateways.onChange(listener);
         if (!isShared) {
@@ -316,18 +495,23 @@ public final class HostAgent implements AutoCloseable {
 
     private void superviseOnce() {
         synchronized (lock) {
-            if (closed || agents.size() < 2) {
+            if (closed) {
+                return;
+            }
+            retireIfDone();
+            if (agents.size() < 2) {
                 return;
             }
             Duration down = attachment.presence().unreachableFor();
             if (down.compareTo(migrateAfter) >= 0) {
-                int next = (attachment.index() + 1) % agents.size();
+                // Not found (a discovered agent that is gone): the first choice is next.
+                int next = (agents.indexOf(attachment.endpoint()) + 1) % agents.size();
                 log.warn("{}: datacenter at {} unreachable or refusing us for {} s: migrating to {}", id, attachment.endpoint(),
                         down.toSeconds(), agents.get(next));
                 // Leaving may hang on a dead agent, so it must not delay arriving; if it fails, our
                 // session there dies with our TTL check and we deregister once the agent answers again.
                 leave(attachment);
-                attach(next);
+                attach(next, null);
             }
         }
     }
@@ -357,6 +541,22 @@ public final class HostAgent implements AutoCloseable {
             }
             if (attachment != null) {
                 attachment.close();
+            }
+            if (retiring != null) {
+                retiring.close();
+                retiring = null;
+            }
+            for (int dc = 0; dc < discoveries.size(); dc++) {
+                AgentDiscovery discovery = discoveries.get(dc);
+                if (discovery == null) {
+                    continue;
+                }
+                if (discoveryListeners.get(dc) != null) {
+                    discovery.removeListener(discoveryListeners.get(dc));
+                }
+                if (ownDiscoveries.contains(discovery)) {
+                    discovery.close(); // ours, not the pool's
+                }
             }
             leaving.values().forEach(Thread::interrupt);
             leaving.clear();

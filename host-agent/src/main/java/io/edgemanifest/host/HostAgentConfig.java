@@ -18,10 +18,21 @@ import java.util.Objects;
  *                     hashing of its ID: a datacenter spreads its hosts over several agents, because
  *                     a Consul 1.8 agent's heartbeat cost grows with the services it holds)
  * @param migrateAfter how long the attached datacenter may stay unreachable before moving to the next
+ * @param discoverAgents learn each datacenter's agents that take hosts from its catalog (node meta
+ *                     {@code edge-host-url}, {@link AdvertisedAgents}) and rebalance over them by
+ *                     rendezvous as they come and go; the given agents are the bootstrap and the
+ *                     last fallback. Nothing advertised: the given agents, as without discovery
  */
 public record HostAgentConfig(List<List<ConsulEndpoint>> datacenters, Path stateDir, CheckSpec.Ttl check,
                               Location location, Map<String, String> labels, Duration migrateAfter,
-                              Duration deregisterAfter, String version) {
+                              Duration deregisterAfter, String version, boolean discoverAgents) {
+
+    /** Without agent discovery: exactly the agents given (tests, and callers from before #15). */
+    public HostAgentConfig(List<List<ConsulEndpoint>> datacenters, Path stateDir, CheckSpec.Ttl check,
+                           Location location, Map<String, String> labels, Duration migrateAfter,
+                           Duration deregisterAfter, String version) {
+        this(datacenters, stateDir, check, location, labels, migrateAfter, deregisterAfter, version, false);
+    }
 
     public HostAgentConfig {
         if (datacenters == null || datacenters.isEmpty()) {

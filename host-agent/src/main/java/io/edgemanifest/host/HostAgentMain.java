@@ -53,12 +53,18 @@ public final class HostAgentMain implements Callable<Integer> {
                     + "hashing, the others are its fallbacks). Env EDGE_CONSUL. Default: ${DEFAULT-VALUE}")
     List<String> consul;
 
+    @Option(names = "--discover-agents", paramLabel = "on|off", defaultValue = "${env:EDGE_DISCOVER_AGENTS:-on}",
+            description = "Learn each datacenter's Consul agents that take hosts (node meta edge-host-url) from its catalog "
+                    + "and spread over them by rendezvous, moving as they come and go; --consul is then the bootstrap "
+                    + "and last fallback (nothing advertised: exactly --consul). Env EDGE_DISCOVER_AGENTS. Default: ${DEFAULT-VALUE}")
+    String discoverAgents;
+
     @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "${env:EDGE_STATE_DIR:-${sys:user.home}/.edge-manifest/host}",
             description = "Where the host keeps its ID. Env EDGE_STATE_DIR. Default: ${DEFAULT-VALUE}")
     Path stateDir;
 
     @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "${env:EDGE_TTL:-15s}",
-            description = "TTL of the health check; heartbeats every TTL/3. Env EDGE_TTL. Default: ${DEFAULT-VALUE}")
+            description = "TTL of the health check; heartbeats every TTL/2. Env EDGE_TTL. Default: ${DEFAULT-VALUE}")
     Duration ttl;
 
     @Option(names = "--location", paramLabel = "CITY,COUNTRY[,LAT,LON]", defaultValue = "${env:EDGE_LOCATION}",
@@ -142,7 +148,15 @@ public final class HostAgentMain implements Callable<Integer> {
                 .toList();
         return new HostAgentConfig(endpoints, stateDir, CheckSpec.Ttl.of(ttl),
                 location == null || location.isBlank() ? null : Location.parse(location),
-                parseLabels(labels), migrateAfter, deregisterAfter, VERSION);
+                parseLabels(labels), migrateAfter, deregisterAfter, VERSION, onOff("--discover-agents", discoverAgents));
+    }
+
+    static boolean onOff(String flag, String value) {
+        return switch (value == null ? "" : value.strip()) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("invalid " + flag + " '" + value + "' (use on or off)");
+        };
     }
 
     static Map<String, String> parseLabels(List<String> labels) {

@@ -45,6 +45,7 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
     private final Map<ConsulEndpoint, PassingServiceWatch> watches = new ConcurrentHashMap<>();
     private final Map<ConsulEndpoint, Consul> clients = new ConcurrentHashMap<>();
     private final Map<ConsulEndpoint, SessionWatch> sessionWatches = new ConcurrentHashMap<>();
+    private final Map<List<String>, AgentDiscovery> discoveries = new ConcurrentHashMap<>();
     /** One watch per agent on its node's sessions, telling a host at once that its session vanished. */
     private final boolean watchSessions;
     private final Random random = new Random();
@@ -119,6 +120,14 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         return sessionWatches.computeIfAbsent(endpoint, e -> new SessionWatch(e, Duration.ofMinutes(5)).start());
     }
 
+    @Override
+    public AgentDiscovery discovery(List<ConsulEndpoint> group) {
+        // One blocking query per datacenter for the whole pool, read with the first host's token
+        // (node read: every host token has it).
+        return discoveries.computeIfAbsent(group.stream().map(e -> e.url().toString()).toList(),
+                k -> new AgentDiscovery(group, HostAgent.DISCOVERY_WAIT).start());
+    }
+
     /** The watches on the agents' sessions (for measurements). */
     Map<ConsulEndpoint, SessionWatch> sessionWatches() {
         return Map.copyOf(sessionWatches);
@@ -152,7 +161,8 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
                 .map(group -> group.stream().map(e -> new ConsulEndpoint(e.url(), token, e.caFile())).toList())
                 .toList();
         return new HostAgentConfig(own, dir, base.check(),
-                base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version());
+                base.location(), base.labels(), base.migrateAfter(), base.deregisterAfter(), base.version(),
+                base.discoverAgents());
     }
 
     /**
@@ -225,6 +235,7 @@ final class SimulatedHosts implements AutoCloseable, HostAgent.Shared {
         hosts.clear();
         watches.values().forEach(PassingServiceWatch::close);
         sessionWatches.values().forEach(SessionWatch::close);
+        discoveries.values().forEach(AgentDiscovery::close);
         clients.values().forEach(Consul::destroy);
         scheduler.shutdownNow();
     }

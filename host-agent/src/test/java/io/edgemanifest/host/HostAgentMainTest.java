@@ -43,4 +43,26 @@ class HostAgentMainTest {
         assertThat(first.values()).allSatisfy(n -> assertThat(n).isBetween(850L, 1150L));
         assertThat(HostAgent.rankFor("host-7", group)).hasSize(3).doesNotHaveDuplicates();
     }
+
+    @Test
+    void agentDiscoveryIsOnByDefaultAndTakesOnOrOff() {
+        assertThat(parse("--consul", "http://a:8500").discoverAgents()).isTrue();
+        assertThat(parse("--consul", "http://a:8500", "--discover-agents", "off").discoverAgents()).isFalse();
+        assertThatThrownBy(() -> parse("--discover-agents", "maybe"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'maybe'");
+    }
+
+    @Test
+    void whenAnAgentJoinsOnlyTheHostsThatChooseItMove() {
+        List<ConsulEndpoint> three = List.of(ConsulEndpoint.parse("http://a1:8500", null),
+                ConsulEndpoint.parse("http://a2:8500", null), ConsulEndpoint.parse("http://a3:8500", null));
+        List<ConsulEndpoint> four = new java.util.ArrayList<>(three);
+        four.add(ConsulEndpoint.parse("http://a4:8500", null));
+        List<String> hosts = IntStream.range(0, 2000).mapToObj(i -> "host-" + i).toList();
+        long moved = hosts.stream()
+                .filter(id -> !HostAgent.rankFor(id, three).get(0).equals(HostAgent.rankFor(id, four).get(0)))
+                .peek(id -> assertThat(HostAgent.rankFor(id, four).get(0).url().getHost()).isEqualTo("a4"))
+                .count();
+        assertThat(moved).isBetween(400L, 600L); // ~1/4: only the new agent's share moves
+    }
 }

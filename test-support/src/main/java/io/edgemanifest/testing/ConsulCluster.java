@@ -154,6 +154,8 @@ public final class ConsulCluster implements AutoCloseable {
     private final Path root;
     private final ConsulAgent.Acl acl;
     private final Supplier<List<String>> wanPeers;
+    /** Client agents carry node meta {@code edge-host-url} = their HTTP URL: they take hosts (host-agent's discovery). */
+    private boolean advertiseHostUrl;
     private final List<Member> servers = new ArrayList<>();
     private final List<Member> clients = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -186,6 +188,16 @@ public final class ConsulCluster implements AutoCloseable {
     /** A stand-alone datacenter (no ACLs, no WAN) of 3 servers and {@code clients} client agents. */
     public static ConsulCluster start(String datacenter, int clients) {
         return new ConsulCluster(datacenter, clients, null, List::of).startAll();
+    }
+
+    /**
+     * As {@link #start}, with every client agent advertising its HTTP URL to hosts (node meta
+     * {@code edge-host-url}), as a Stargate datacenter's host agents do.
+     */
+    public static ConsulCluster startAdvertisingHostUrls(String datacenter, int clients) {
+        ConsulCluster cluster = new ConsulCluster(datacenter, clients, null, List::of);
+        cluster.advertiseHostUrl = true;
+        return cluster.startAll();
     }
 
     /**
@@ -546,6 +558,9 @@ public final class ConsulCluster implements AutoCloseable {
         b.append("  \"limits\": {\"http_max_conns_per_client\": 4096},\n");
         b.append("  \"retry_join\": ").append(jsonList(lan)).append(",\n");
         b.append("  \"retry_interval\": \"1s\",\n");
+        if (!server && advertiseHostUrl) {
+            b.append("  \"node_meta\": {\"edge-host-url\": \"").append(member.httpUrl()).append("\"},\n");
+        }
         // 8h is the shortest Consul accepts: a dead member's slot is reaped no faster in production.
         b.append("  \"reconnect_timeout\": \"8h\",\n");
         // A crash, not a goodbye: SIGTERM must not make the node leave (clients default to leaving).

@@ -9,14 +9,17 @@ import org.junit.jupiter.api.Test;
 class CheckSpecTest {
 
     @Test
-    void ttlBeatsAtAThirdOfTheTtl() {
-        assertThat(CheckSpec.Ttl.of(Duration.ofSeconds(15)).heartbeat()).isEqualTo(Duration.ofSeconds(5));
+    void ttlBeatsAtHalfTheTtl() {
+        assertThat(CheckSpec.Ttl.of(Duration.ofSeconds(15)).heartbeat()).isEqualTo(Duration.ofMillis(7500));
+        assertThat(CheckSpec.Ttl.of(Duration.ofSeconds(3)).heartbeat()).isEqualTo(Duration.ofMillis(1500));
     }
 
     @Test
-    void ttlMustBeAtLeastThreeHeartbeats() {
-        assertThatThrownBy(() -> new CheckSpec.Ttl(Duration.ofSeconds(5), Duration.ofSeconds(2)))
+    void ttlMustBeAtLeastTwoHeartbeats() {
+        assertThatThrownBy(() -> new CheckSpec.Ttl(Duration.ofSeconds(5), Duration.ofMillis(2600)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5s");
+        assertThat(new CheckSpec.Ttl(Duration.ofSeconds(5), Duration.ofMillis(2500)).heartbeat())
+                .isEqualTo(Duration.ofMillis(2500));
     }
 
     @Test

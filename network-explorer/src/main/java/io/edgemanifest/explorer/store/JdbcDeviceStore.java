@@ -30,6 +30,7 @@ import org.flywaydb.core.Flyway;
 public final class JdbcDeviceStore implements DeviceStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JdbcDeviceStore.class);
     private static final Map<String, String> SORTS = Map.of(
             "id", "id", "kind", "kind", "datacenter", "datacenter", "status", "status",
             "lastSeen", "last_seen", "firstSeen", "first_seen", "availability", "avail_24h");
@@ -129,7 +130,12 @@ public final class JdbcDeviceStore implements DeviceStore {
                  // device, type and time, must not be recorded twice (measured in ExplorerFaultIT).
                  PreparedStatement event = c.prepareStatement("INSERT INTO events (device_id, event_type, "
                          + "happened_at, datacenter, detail) SELECT ?,?,?,?,? WHERE NOT EXISTS (SELECT 1 FROM events "
-                         + "WHERE device_id=? AND happened_at=? AND event_type=?)")) {
+                         + "WHERE device_id=? AND happened_at=? AND event_type=?)");
+                 // The device's latest event (by time, then seq: a later one at the same instant
+                 // wins), what the set-based availability refresh reads; an event stored out of
+                 // time order leaves it alone.
+                 PreparedStatement latest = c.prepareStatement("UPDATE devices SET last_state=?, last_event_at=? "
+                         + "WHERE id=? AND (last_event_at IS NULL OR last_event_at <= ?)")) {
                 fence.begin(c);
                 for (Change change : changes) {
                     Device d = change.device();
@@ -150,6 +156,11 @@ public final class JdbcDeviceStore implements DeviceStore {
                         event.setObject(7, at);
                         event.setString(8, change.event().name());
                         event.addBatch();
+                        latest.setString(1, Timeline.stateOf(change.event().name()).name());
+                        latest.setObject(2, at);
+                        latest.setString(3, d.id());
+                        latest.setObject(4, at);
+                        latest.addBatch();
                     }
                 }
                 long appended = 0;
@@ -158,6 +169,7 @@ public final class JdbcDeviceStore implements DeviceStore {
                     // rewriting the batch) counts the event as appended.
                     appended += rows == java.sql.Statement.SUCCESS_NO_INFO ? 1 : Math.max(rows, 0);
                 }
+                latest.executeBatch();
                 fence.check(c);
                 c.commit();
                 eventsRecorded.addAndGet(appended);
@@ -235,35 +247,18 @@ public final class JdbcDeviceStore implements DeviceStore {
 
     @Override
     public void refreshAvailability(Instant now) {
-        List<String> ids = new ArrayList<>();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT id FROM devices");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                ids.add(rs.getString(1));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("store read failed: " + e.getMessage(), e);
-        }
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("UPDATE devices SET avail_24h=? WHERE id=?")) {
-            int n = 0;
-            Instant from = now.minus(Duration.ofHours(24));
-            List<Timeline.Period> periods = Timeline.periods(c, from, now, openObservation);
-            for (String id : ids) {
-                Availability a = Timeline.share(Timeline.load(c, id, from, now), periods, from, now);
-                ps.setDouble(1, a.share() == null ? -1 : a.share()); // -1: no data, never below target
-                ps.setString(2, id);
-                ps.addBatch();
-                if (++n % 500 == 0) {
-                    ps.executeBatch();
-                }
-            }
-            ps.executeBatch();
+        long started = System.nanoTime();
+        try (Connection c = dataSource.getConnection()) {
+            AvailabilityRefresh.Result r = AvailabilityRefresh.run(c, now, openObservation);
+            lastRefresh = r;
+            log.debug("availability refreshed in {} ms: {} devices with events in the window, {} + {} rows written",
+                    (System.nanoTime() - started) / 1_000_000, r.computed(), r.written(), r.constantWritten());
         } catch (SQLException e) {
             throw new IllegalStateException("store write failed: " + e.getMessage(), e);
         }
     }
+
+    private volatile AvailabilityRefresh.Result lastRefresh;
 
     // ---------------------------------------------------------------- reads
 

@@ -435,4 +435,54 @@ abstract class DeviceStoreContract {
             assertThat(h.mean()).isCloseTo(hosts.mean(), within(1e-9));
         }
     }
+
+    @Test
+    void theSetBasedRefreshGivesEachDeviceItsOwnAvailabilityAtTheWindowsEdges() {
+        DeviceStore store = store();
+        // Observed 0-12 h, the Explorer down 12-14 h, observing again from 14 h (open period).
+        long first = store.beginObservation(T0);
+        store.extendObservation(first, T0.plus(Duration.ofHours(12)));
+        store.beginObservation(T0.plus(Duration.ofHours(14)));
+        Instant now = T0.plus(Duration.ofHours(30));
+        Instant from = now.minus(Duration.ofHours(24)); // 6 h
+        store.apply(List.of(change("straddle", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(change("straddle", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(10)))));
+        store.apply(List.of(change("at-start", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(change("at-start", DeviceStatus.ONLINE, EventType.ONLINE, from)));
+        store.apply(List.of(change("always-on", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
+        store.apply(List.of(change("migrated", DeviceStatus.ONLINE, EventType.MIGRATED, T0.plus(Duration.ofHours(2)))));
+        store.apply(List.of(change("always-off", DeviceStatus.OFFLINE, EventType.OFFLINE, T0)));
+        store.apply(List.of(change("unknown", DeviceStatus.UNKNOWN, EventType.UNKNOWN, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(new Change(device("never-seen", "host", "sg-a", DeviceStatus.OFFLINE, T0), null, T0, null)));
+        store.apply(List.of(change("in-gap", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(13)))));
+        store.apply(List.of(change("future", DeviceStatus.ONLINE, EventType.ONLINE, now.plus(Duration.ofHours(1)))));
+        // Stored out of time order: online from 20 h, then an offline from 8 h arrives.
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(20)))));
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(8)))));
+        List<String> ids = List.of("straddle", "at-start", "always-on", "migrated", "always-off", "unknown", "never-seen",
+                "in-gap", "future", "late");
+
+        store.refreshAvailability(now);
+
+        Map<String, Double> refreshed = store.availability24h(ids);
+        for (String id : ids) {
+            Double own = store.availability(id, from, now).share();
+            assertThat(refreshed.get(id)).as(id).isEqualTo(own);
+        }
+        // observed 6-12 h and 14-30 h: 22 h
+        assertThat(refreshed.get("straddle")).isCloseTo(4.0 / 22, within(1e-12));
+        assertThat(refreshed).containsEntry("at-start", 1.0).containsEntry("always-on", 1.0).containsEntry("migrated", 1.0)
+                .containsEntry("always-off", 0.0).containsEntry("in-gap", 1.0)
+                .doesNotContainKeys("unknown", "never-seen", "future");
+        assertThat(refreshed.get("late")).isCloseTo(10.0 / 20, within(1e-12)); // offline 8-12 and 14-20, online 20-30
+
+        // A day later every event has left the window: each device is in one state all day.
+        Instant later = now.plus(Duration.ofHours(26));
+        store.refreshAvailability(later);
+        Map<String, Double> dayLater = store.availability24h(ids);
+        for (String id : ids) {
+            assertThat(dayLater.get(id)).as(id).isEqualTo(store.availability(id, later.minus(Duration.ofHours(24)), later).share());
+        }
+        assertThat(dayLater).containsEntry("straddle", 0.0).containsEntry("late", 1.0).containsEntry("future", 1.0);
+    }
 }

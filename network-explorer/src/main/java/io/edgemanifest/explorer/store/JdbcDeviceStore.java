@@ -260,6 +260,15 @@ public final class JdbcDeviceStore implements DeviceStore {
 
     private volatile AvailabilityRefresh.Result lastRefresh;
 
+    @Override
+    public Pruned pruneEvents(Instant now, Duration retention, int maxHours) {
+        try (Connection c = dataSource.getConnection()) {
+            return Retention.prune(c, now, retention, openObservation, maxHours);
+        } catch (SQLException e) {
+            throw new IllegalStateException("store write failed: " + e.getMessage(), e);
+        }
+    }
+
     // ---------------------------------------------------------------- reads
 
     @Override
@@ -524,12 +533,12 @@ public final class JdbcDeviceStore implements DeviceStore {
     public List<Availability> availabilityBuckets(String deviceId, Duration size, int count, Instant now) {
         Instant start = now.minus(size.multipliedBy(count));
         try (Connection c = dataSource.getConnection()) {
-            List<Timeline.Segment> segments = Timeline.load(c, deviceId, start, now);
+            History history = History.load(c, deviceId, start, now);
             List<Timeline.Period> periods = Timeline.periods(c, start, now, openObservation);
             List<Availability> buckets = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 Instant from = start.plus(size.multipliedBy(i));
-                buckets.add(Timeline.share(segments, periods, from, from.plus(size)));
+                buckets.add(history.share(periods, from, from.plus(size)));
             }
             return buckets;
         } catch (SQLException e) {
@@ -538,7 +547,7 @@ public final class JdbcDeviceStore implements DeviceStore {
     }
 
     private Availability availability(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
-        return Timeline.share(Timeline.load(c, deviceId, from, to), Timeline.periods(c, from, to, openObservation), from, to);
+        return History.load(c, deviceId, from, to).share(Timeline.periods(c, from, to, openObservation), from, to);
     }
 
     @Override
@@ -610,7 +619,8 @@ public final class JdbcDeviceStore implements DeviceStore {
     @Override
     public List<StateSpan> timeline(String deviceId, Instant from, Instant to) {
         try (Connection c = dataSource.getConnection()) {
-            return Timeline.spans(Timeline.load(c, deviceId, from, to), Timeline.periods(c, from, to, openObservation), from, to);
+            return Timeline.spans(History.load(c, deviceId, from, to).segments(), Timeline.periods(c, from, to, openObservation),
+                    from, to);
         } catch (SQLException e) {
             throw new IllegalStateException("store read failed: " + e.getMessage(), e);
         }

@@ -485,4 +485,78 @@ abstract class DeviceStoreContract {
         }
         assertThat(dayLater).containsEntry("straddle", 0.0).containsEntry("late", 1.0).containsEntry("future", 1.0);
     }
+
+    @Test
+    void availabilityOverARangeIsTheSameBeforeAndAfterRetentionPrunesTheRawEvents() {
+        DeviceStore store = store();
+        // Observed 0-4 d, the Explorer down 4 d-4 d 5 h, observing again since (open period).
+        long first = store.beginObservation(T0);
+        store.extendObservation(first, T0.plus(Duration.ofDays(4)));
+        store.beginObservation(T0.plus(Duration.ofDays(4)).plus(Duration.ofHours(5)));
+        java.util.Random random = new java.util.Random(15);
+        EventType[] types = {EventType.ONLINE, EventType.OFFLINE, EventType.UNKNOWN, EventType.UPDATED, EventType.OFFLINE};
+        List<String> ids = new ArrayList<>(List.of("all-pruned", "never-seen"));
+        for (int d = 0; d < 5; d++) {
+            String id = "h" + d;
+            ids.add(id);
+            List<Change> changes = new ArrayList<>();
+            for (int e = 0; e < 60; e++) {
+                // changes at any minute of 10 days, several in some hours, some minutes apart
+                Instant at = T0.plus(Duration.ofMinutes(random.nextInt(10 * 24 * 60))).plusMillis(random.nextInt(60_000));
+                EventType type = types[random.nextInt(types.length)];
+                changes.add(change(id, type == EventType.OFFLINE ? DeviceStatus.OFFLINE : DeviceStatus.ONLINE, type, at));
+            }
+            store.apply(changes); // one batch, in no time order: seq order is not time order
+        }
+        store.apply(List.of(change("all-pruned", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofMinutes(90)))));
+        store.apply(List.of(new Change(device("never-seen", "host", "sg-a", DeviceStatus.OFFLINE, T0), null, T0, null)));
+        Instant now = T0.plus(Duration.ofDays(10)).plus(Duration.ofMinutes(17));
+        List<Instant[]> ranges = List.of(new Instant[] {T0, now}, new Instant[] {T0.plus(Duration.ofHours(30)), T0.plus(Duration.ofDays(3))},
+                new Instant[] {T0.plus(Duration.ofDays(3)), T0.plus(Duration.ofDays(9))}, // across the horizon (7 d)
+                new Instant[] {T0.plus(Duration.ofDays(8)), now}, new Instant[] {now.minus(Duration.ofHours(24)), now});
+        Map<String, List<Availability>> before = new java.util.HashMap<>();
+        for (String id : ids) {
+            List<Availability> all = new ArrayList<>();
+            ranges.forEach(r -> all.add(store.availability(id, r[0], r[1])));
+            all.addAll(store.availabilityBuckets(id, Duration.ofDays(1), 10, T0.plus(Duration.ofDays(10))));
+            before.put(id, all);
+        }
+        List<ReportRow> reportBefore = store.availabilityReport(T0, T0.plus(Duration.ofDays(9)), false);
+        long eventsBefore = store.eventCount();
+
+        Pruned pruned = store.pruneEvents(now, Duration.ofDays(3), 10_000); // cut-off: 7 d
+        assertThat(pruned.eventsDeleted()).isPositive();
+        assertThat(store.eventCount()).isEqualTo(eventsBefore - pruned.eventsDeleted());
+        assertThat(store.eventsBetween("h0", T0, T0.plus(Duration.ofDays(7)))).as("raw events before the cut-off").isEmpty();
+        assertThat(store.events("all-pruned", null, 10)).isEmpty();
+
+        for (String id : ids) {
+            List<Availability> all = new ArrayList<>();
+            ranges.forEach(r -> all.add(store.availability(id, r[0], r[1])));
+            all.addAll(store.availabilityBuckets(id, Duration.ofDays(1), 10, T0.plus(Duration.ofDays(10))));
+            for (int i = 0; i < all.size(); i++) {
+                Availability a = before.get(id).get(i);
+                Availability b = all.get(i);
+                assertThat(b.observedMillis()).as(id + " range " + i + " observed").isEqualTo(a.observedMillis());
+                assertThat(b.online()).as(id + " range " + i + " online").isCloseTo(a.online(), within(1e-12));
+            }
+        }
+        List<ReportRow> reportAfter = store.availabilityReport(T0, T0.plus(Duration.ofDays(9)), false);
+        assertThat(reportAfter).hasSameSizeAs(reportBefore);
+        for (int i = 0; i < reportBefore.size(); i++) {
+            ReportRow a = reportBefore.get(i);
+            ReportRow b = reportAfter.get(i);
+            assertThat(List.of(b.kind(), b.datacenter(), b.devices(), b.observed(), b.belowTarget()))
+                    .isEqualTo(List.of(a.kind(), a.datacenter(), a.devices(), a.observed(), a.belowTarget()));
+            assertThat(b.mean()).isCloseTo(a.mean(), within(1e-12));
+        }
+        // The refresh's state before its window now comes from retention's anchor for devices
+        // whose last earlier event was pruned.
+        store.refreshAvailability(now);
+        Map<String, Double> refreshed = store.availability24h(ids);
+        for (String id : ids) {
+            assertThat(refreshed.get(id)).as(id).isEqualTo(before.get(id).get(4).share()); // [now - 24 h, now) before pruning
+        }
+        assertThat(store.pruneEvents(now, Duration.ofDays(3), 10_000).eventsDeleted()).as("nothing left to prune").isZero();
+    }
 }

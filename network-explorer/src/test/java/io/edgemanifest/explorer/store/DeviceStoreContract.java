@@ -559,4 +559,35 @@ abstract class DeviceStoreContract {
         }
         assertThat(store.pruneEvents(now, Duration.ofDays(3), 10_000).eventsDeleted()).as("nothing left to prune").isZero();
     }
+
+    @Test
+    void theListCountsExactlyUpToTheCapThenSaysAtLeastAndSortsByEveryColumn() {
+        DeviceStore store = store();
+        List<Change> changes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            changes.add(new Change(device("d" + i, i == 0 ? "gateway" : "host", "sg-" + (5 - i), DeviceStatus.ONLINE,
+                    T0.plusSeconds(i)), EventType.ONLINE, T0.plusSeconds(i), null));
+        }
+        store.apply(changes);
+        JdbcDeviceStore jdbc = (JdbcDeviceStore) store;
+        DeviceQuery all = new DeviceQuery(null, null, null, null, null, "id", 2, null);
+        Page<Device> capped = jdbc.list(all, 3);
+        assertThat(capped.total()).isEqualTo(3);
+        assertThat(capped.totalIsLowerBound()).isTrue();
+        Page<Device> exact = jdbc.list(all, 5);
+        assertThat(exact.total()).isEqualTo(5);
+        assertThat(exact.totalIsLowerBound()).as("exactly the cap matched: exact").isFalse();
+        assertThat(store.list(all, T0).totalIsLowerBound()).isFalse();
+        for (String sort : List.of("kind", "datacenter", "firstSeen", "-lastSeen", "status", "-availability")) {
+            List<String> ids = new ArrayList<>();
+            DeviceQuery q = new DeviceQuery(null, null, null, null, null, sort, 2, null);
+            Page<Device> page;
+            do {
+                page = store.list(q, T0);
+                page.items().forEach(d -> ids.add(d.id()));
+                q = q.from(page.nextCursor());
+            } while (page.nextCursor() != null);
+            assertThat(ids).as(sort).hasSize(5).doesNotHaveDuplicates();
+        }
+    }
 }

@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Deletes raw events older than the retention, one hour of events per transaction (never one huge
- * one: at 1,000,000 devices and 50 events a device a year, an hour is about 6,000 events), after
- * rolling that hour up per device into {@code availability_hourly} and moving each device's
- * {@code anchor_state} to its state after the hour. Rollup, delete and the horizon commit together,
+ * Deletes raw events older than the retention in slices of whole hours holding about 10,000 events
+ * each (at least one hour: at 1,000,000 devices and 50 events a device a year, an hour is about
+ * 6,000 events), never one huge transaction, after rolling each slice up per device and hour into
+ * {@code availability_hourly} and moving each device's {@code anchor_state} to its state after it. Rollup, delete and the horizon commit together,
  * so a pruning cut short (killed, store down) resumes at the first hour it had not finished.
  */
 final class Retention {
@@ -29,7 +29,8 @@ final class Retention {
 
     /**
      * Prunes every hour before {@code now - retention} (rounded down to the hour), oldest first.
-     * {@code maxHours} bounds one run (the rest waits for the next run).
+     * {@code maxHours} bounds one run (the rest waits for the next run); a slice is finished even
+     * when it passes the bound.
      */
     static Pruned prune(Connection c, Instant now, Duration retention, Long openObservation, int maxHours) throws SQLException {
         Instant cutoff = now.minus(retention).truncatedTo(ChronoUnit.HOURS);
@@ -50,6 +51,7 @@ final class Retention {
                     break;
                 }
                 Instant hour = oldest.truncatedTo(ChronoUnit.HOURS);
+                // (the horizon as this transaction reads it)
                 Instant horizon = History.horizon(c);
                 if (horizon != null && hour.isBefore(horizon)) {
                     // An event stored after its hour was rolled up (a clock far behind): the hour's
@@ -61,12 +63,13 @@ final class Retention {
                     hours++;
                     continue;
                 }
-                long[] done = pruneHour(c, hour, openObservation);
-                if (horizon == null || horizon.isBefore(hour.plus(History.HOUR))) {
-                    setHorizon(c, hour.plus(History.HOUR));
+                Instant end = sliceEnd(c, hour, cutoff);
+                long[] done = pruneSlice(c, hour, end, openObservation);
+                if (horizon == null || horizon.isBefore(end)) {
+                    setHorizon(c, end);
                 }
                 c.commit();
-                hours++;
+                hours += (int) Math.min(Integer.MAX_VALUE - hours, Duration.between(hour, end).toHours());
                 deleted += done[0];
                 rollups += done[1];
             }
@@ -77,6 +80,29 @@ final class Retention {
             c.setAutoCommit(autoCommit);
         }
         return new Pruned(hours, deleted, rollups);
+    }
+
+    /** About this many events per transaction: whole hours, at least one. */
+    static final int EVENTS_PER_TRANSACTION = 10_000;
+
+    /**
+     * The end of the slice starting at {@code hour}: the hour boundary at or before the
+     * {@link #EVENTS_PER_TRANSACTION}th event (at least one hour, at most the cut-off).
+     */
+    private static Instant sliceEnd(Connection c, Instant hour, Instant cutoff) throws SQLException {
+        Instant end = cutoff;
+        try (PreparedStatement ps = c.prepareStatement("SELECT happened_at FROM events WHERE happened_at >= ? "
+                + "ORDER BY happened_at LIMIT 1 OFFSET " + (EVENTS_PER_TRANSACTION - 1))) {
+            ps.setObject(1, JdbcDeviceStore.time(hour));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    Instant nth = rs.getObject(1, OffsetDateTime.class).toInstant().truncatedTo(ChronoUnit.HOURS);
+                    end = nth.isBefore(cutoff) ? nth : cutoff;
+                }
+            }
+        }
+        Instant oneHour = hour.plus(History.HOUR);
+        return end.isAfter(oneHour) ? end : oneHour;
     }
 
     private static Instant oldestEvent(Connection c) throws SQLException {
@@ -95,75 +121,111 @@ final class Retention {
         }
     }
 
-    /** One device's events of the hour being rolled up. */
+    /** One device's rolled-up hour under construction. */
     private static final class Rollup {
+        final Instant hour;
         final Timeline.State start;
         Timeline.State current;
         Instant cursor;
-        Instant lastAt;
         int events;
         final List<Timeline.Segment> segments = new ArrayList<>();
 
-        Rollup(Timeline.State start, Instant hour) {
+        Rollup(Instant hour, Timeline.State start) {
+            this.hour = hour;
             this.start = start;
             this.current = start;
             this.cursor = hour;
         }
     }
 
-    /** Rolls up and deletes the events of [hour, hour + 1 h): {deleted, rollups written}. */
-    private static long[] pruneHour(Connection c, Instant hour, Long openObservation) throws SQLException {
-        Instant end = hour.plus(History.HOUR);
-        Map<String, Rollup> devices = new LinkedHashMap<>();
-        // All older events are gone already, so a device's state at the hour's start is its anchor.
-        try (PreparedStatement ps = c.prepareStatement("SELECT e.device_id, e.event_type, e.happened_at, d.anchor_state "
-                + "FROM events e LEFT JOIN devices d ON d.id = e.device_id WHERE e.happened_at >= ? AND e.happened_at < ? "
-                + "ORDER BY e.device_id, e.happened_at, e.seq")) {
-            ps.setObject(1, JdbcDeviceStore.time(hour));
-            ps.setObject(2, JdbcDeviceStore.time(end));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String anchor = rs.getString(4);
-                    Rollup r = devices.computeIfAbsent(rs.getString(1),
-                            id -> new Rollup(anchor == null ? null : Timeline.stateOf(anchor), hour));
-                    Instant at = rs.getObject(3, OffsetDateTime.class).toInstant();
-                    if (r.current != null && at.isAfter(r.cursor)) {
-                        r.segments.add(new Timeline.Segment(r.cursor, at, r.current));
-                    }
-                    r.current = Timeline.stateOf(rs.getString(2));
-                    r.cursor = at;
-                    r.lastAt = at;
-                    r.events++;
-                }
-            }
-        }
-        List<Timeline.Period> periods = Timeline.periods(c, hour, end, openObservation);
+    /**
+     * Rolls up and deletes the events of [from, to) (whole hours, at most about
+     * {@link #EVENTS_PER_TRANSACTION} events): one row per device and hour with events.
+     * Returns {deleted, rollups written}.
+     */
+    private static long[] pruneSlice(Connection c, Instant from, Instant to, Long openObservation) throws SQLException {
+        List<Timeline.Period> periods = Timeline.periods(c, from, to, openObservation);
+        long rollups = 0;
         try (PreparedStatement insert = c.prepareStatement("INSERT INTO availability_hourly (device_id, hour_start, start_state, "
                 + "end_state, online_ms, observed_ms, events) VALUES (?,?,?,?,?,?,?)");
              PreparedStatement anchor = c.prepareStatement("UPDATE devices SET anchor_state=?, anchor_at=? WHERE id=?")) {
-            for (Map.Entry<String, Rollup> e : devices.entrySet()) {
-                Rollup r = e.getValue();
-                if (end.isAfter(r.cursor)) {
-                    r.segments.add(new Timeline.Segment(r.cursor, end, r.current));
+            // All older events are gone already, so a device's state at the slice's start is its anchor.
+            try (PreparedStatement ps = c.prepareStatement("SELECT e.device_id, e.event_type, e.happened_at, d.anchor_state "
+                    + "FROM events e LEFT JOIN devices d ON d.id = e.device_id WHERE e.happened_at >= ? AND e.happened_at < ? "
+                    + "ORDER BY e.device_id, e.happened_at, e.seq")) {
+                ps.setFetchSize(5_000);
+                ps.setObject(1, JdbcDeviceStore.time(from));
+                ps.setObject(2, JdbcDeviceStore.time(to));
+                try (ResultSet rs = ps.executeQuery()) {
+                    String device = null;
+                    Rollup r = null;
+                    Instant lastAt = null;
+                    while (rs.next()) {
+                        String id = rs.getString(1);
+                        Instant at = rs.getObject(3, OffsetDateTime.class).toInstant();
+                        Instant hour = at.truncatedTo(ChronoUnit.HOURS);
+                        if (!id.equals(device)) {
+                            if (r != null) {
+                                rollups += emit(insert, anchor, device, r, periods, lastAt);
+                            }
+                            device = id;
+                            String a = rs.getString(4);
+                            r = new Rollup(hour, a == null ? null : Timeline.stateOf(a));
+                        } else if (!hour.equals(r.hour)) {
+                            rollups += write(insert, device, r, periods);
+                            r = new Rollup(hour, r.current);
+                        }
+                        if (r.current != null && at.isAfter(r.cursor)) {
+                            r.segments.add(new Timeline.Segment(r.cursor, at, r.current));
+                        }
+                        r.current = Timeline.stateOf(rs.getString(2));
+                        r.cursor = at;
+                        r.events++;
+                        lastAt = at;
+                    }
+                    if (r != null) {
+                        rollups += emit(insert, anchor, device, r, periods, lastAt);
+                    }
                 }
-                long[] millis = Timeline.millis(r.segments, periods, hour, end);
-                insert.setString(1, e.getKey());
-                insert.setObject(2, JdbcDeviceStore.time(hour));
-                insert.setString(3, r.start == null ? null : r.start.name());
-                insert.setString(4, r.current.name());
-                insert.setLong(5, millis[0]);
-                insert.setLong(6, millis[1]);
-                insert.setInt(7, r.events);
-                insert.addBatch();
-                anchor.setString(1, r.current.name());
-                anchor.setObject(2, JdbcDeviceStore.time(r.lastAt));
-                anchor.setString(3, e.getKey());
-                anchor.addBatch();
             }
             insert.executeBatch();
             anchor.executeBatch();
         }
-        return new long[] {deleteHour(c, hour), devices.size()};
+        long deleted;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM events WHERE happened_at >= ? AND happened_at < ?")) {
+            ps.setObject(1, JdbcDeviceStore.time(from));
+            ps.setObject(2, JdbcDeviceStore.time(to));
+            deleted = ps.executeUpdate();
+        }
+        return new long[] {deleted, rollups};
+    }
+
+    /** The device's last hour of the slice, and its anchor: its state after its last pruned event. */
+    private static int emit(PreparedStatement insert, PreparedStatement anchor, String device, Rollup r,
+                            List<Timeline.Period> periods, Instant lastAt) throws SQLException {
+        int written = write(insert, device, r, periods);
+        anchor.setString(1, r.current.name());
+        anchor.setObject(2, JdbcDeviceStore.time(lastAt));
+        anchor.setString(3, device);
+        anchor.addBatch();
+        return written;
+    }
+
+    private static int write(PreparedStatement insert, String device, Rollup r, List<Timeline.Period> periods) throws SQLException {
+        Instant end = r.hour.plus(History.HOUR);
+        if (end.isAfter(r.cursor)) {
+            r.segments.add(new Timeline.Segment(r.cursor, end, r.current));
+        }
+        long[] millis = Timeline.millis(r.segments, periods, r.hour, end);
+        insert.setString(1, device);
+        insert.setObject(2, JdbcDeviceStore.time(r.hour));
+        insert.setString(3, r.start == null ? null : r.start.name());
+        insert.setString(4, r.current.name());
+        insert.setLong(5, millis[0]);
+        insert.setLong(6, millis[1]);
+        insert.setInt(7, r.events);
+        insert.addBatch();
+        return 1;
     }
 
     private static long deleteHour(Connection c, Instant hour) throws SQLException {

@@ -96,7 +96,10 @@ public final class ExplorerYearsBench {
         StoreConfig config;
         if (o.db().equals("postgres")) {
             postgres = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
-            config = new StoreConfig(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "postgres", null);
+            // No socket timeout: generating a slice of events is one long statement (the store's
+            // default of 60 s is for a server that hangs, not for bulk loads).
+            String url = postgres.getJdbcUrl("postgres", "postgres");
+            config = new StoreConfig(url + (url.contains("?") ? "&" : "?") + "socketTimeout=0", "postgres", "postgres", null);
         } else {
             config = StoreConfig.h2(dir.resolve("bench"));
         }
@@ -220,7 +223,7 @@ public final class ExplorerYearsBench {
                     + "MOD(i * 37, 170) - 85.0, MOD(i * 91, 350) - 175.0, " + lastState + ", " + at.apply("i", String.valueOf(last))
                     + " FROM " + rows);
             // In slices of devices, so no statement holds 50,000,000 rows; per device in time order.
-            int slice = 50_000;
+            int slice = 10_000;
             for (int from = 1; from <= o.devices(); from += slice) {
                 int to = Math.min(o.devices(), from + slice - 1);
                 String sliceRows = pg ? "(SELECT g AS i FROM generate_series(" + from + ", " + to + ") g) r"

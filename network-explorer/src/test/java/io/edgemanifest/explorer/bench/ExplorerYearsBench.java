@@ -117,6 +117,8 @@ public final class ExplorerYearsBench {
             generateSeconds = (System.nanoTime() - t0) / 1e9;
             events = store.eventCount();
             bytesBefore = size(store, pg, dir);
+            progress("generated %d devices, %d events in %.0f s; database %.1f MB", o.devices(), events, generateSeconds,
+                    bytesBefore / 1e6);
         }
         try (JdbcDeviceStore store = JdbcDeviceStore.open(config)) {
 
@@ -126,9 +128,12 @@ public final class ExplorerYearsBench {
                 store.refreshAvailability(now.plusSeconds(60L * i));
                 refresh[i] = (System.nanoTime() - t) / 1e9;
             }
+            progress("refresh %.2f s (first), %.2f / %.2f s (steady)", refresh[0], refresh[1], refresh[2]);
             long t1 = System.nanoTime();
             Pruned pruned = store.pruneEvents(now, o.retention(), Integer.MAX_VALUE);
             double pruneSeconds = (System.nanoTime() - t1) / 1e9;
+            progress("retention 90 d: %d hours, %d events pruned, %d rollups in %.0f s", pruned.hours(), pruned.eventsDeleted(),
+                    pruned.rollupsWritten(), pruneSeconds);
             if (pg) {
                 vacuum(store);
             }
@@ -268,6 +273,12 @@ public final class ExplorerYearsBench {
         try (Connection c = store.dataSource().getConnection(); Statement s = c.createStatement()) {
             s.execute("VACUUM ANALYZE");
         }
+    }
+
+    /** A phase's figures as soon as it ends (a long run cut short still says what it measured). */
+    private static void progress(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "[%s, load %s] " + format + "%n", java.util.stream.Stream.concat(
+                java.util.stream.Stream.of(Instant.now().truncatedTo(ChronoUnit.SECONDS), load()), java.util.Arrays.stream(args)).toArray());
     }
 
     private static String load() {

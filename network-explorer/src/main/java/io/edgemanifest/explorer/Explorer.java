@@ -81,6 +81,15 @@ public final class Explorer implements AutoCloseable {
                     java.time.Duration recordGrace, java.time.Duration replicateSilence,
                     io.edgemanifest.explorer.ha.HaConfig ha, java.time.Duration agentDownGrace,
                     io.edgemanifest.explorer.auth.WebConfig web) {
+        this(consul, store, targets, clock, recordGrace, replicateSilence, ha, agentDownGrace, web, EventsRetention.DEFAULT);
+    }
+
+    /** @param retention how long raw events are kept before they are rolled up hourly and deleted */
+    public Explorer(ConsulEndpoint consul, DeviceStore store, Map<String, Double> targets, Clock clock,
+                    java.time.Duration recordGrace, java.time.Duration replicateSilence,
+                    io.edgemanifest.explorer.ha.HaConfig ha, java.time.Duration agentDownGrace,
+                    io.edgemanifest.explorer.auth.WebConfig web, EventsRetention retention) {
+        this.retention = Objects.requireNonNull(retention, "retention");
         this.web = Objects.requireNonNull(web, "web");
         this.store = Objects.requireNonNull(store, "store");
         this.consul = Objects.requireNonNull(consul, "consul");
@@ -107,6 +116,7 @@ public final class Explorer implements AutoCloseable {
     }
 
     private final FleetGauges fleet;
+    private final EventsRetention retention;
 
     /** Called before each scrape. */
     private void refreshDeviceGauges() {
@@ -154,6 +164,9 @@ public final class Explorer implements AutoCloseable {
                 ? "high availability: ingests while it holds " + ha.lockKey() : "ingests alone");
         leadership = startLeadership(bind);
         scheduler.scheduleWithFixedDelay(this::refreshAvailability, 0, 60, TimeUnit.SECONDS);
+        // Every 5 minutes, at most EventsRetention.HOURS_PER_RUN hours each: the hour that just
+        // passed the retention is pruned within minutes, a backlog in slices between refreshes.
+        scheduler.scheduleWithFixedDelay(this::pruneEvents, 1, 5, TimeUnit.MINUTES);
         return this;
     }
 
@@ -165,6 +178,24 @@ public final class Explorer implements AutoCloseable {
             store.refreshAvailability(java.time.Instant.now());
         } catch (RuntimeException e) {
             log.warn("availability refresh failed", e);
+        }
+    }
+
+    private void pruneEvents() {
+        if (leadership != null && !leadership.leading()) {
+            return; // the ingesting Explorer prunes for all
+        }
+        try {
+            long started = System.nanoTime();
+            io.edgemanifest.explorer.store.Pruned p = store.pruneEvents(java.time.Instant.now(), retention.raw(),
+                    EventsRetention.HOURS_PER_RUN);
+            if (p.hours() > 0) {
+                log.info("events older than {} d rolled up and pruned: {} hour(s), {} events deleted, {} hourly rollups in {} ms",
+                        retention.raw().toDays(), p.hours(), p.eventsDeleted(), p.rollupsWritten(),
+                        (System.nanoTime() - started) / 1_000_000);
+            }
+        } catch (RuntimeException e) {
+            log.warn("event retention failed (retried in 5 min)", e);
         }
     }
 

@@ -102,6 +102,11 @@ public final class NetworkExplorerMain implements Callable<Integer> {
                     + "holder's lock is free after it. Default: ${DEFAULT-VALUE}")
     java.time.Duration lockTtl;
 
+    @Option(names = "--events-retention", paramLabel = "DURATION", defaultValue = "${env:EDGE_EVENTS_RETENTION:-90d}",
+            description = "Raw events are kept this long (at least 2d), then rolled up per device and hour (kept forever) "
+                    + "and deleted. Default: ${DEFAULT-VALUE}")
+    String eventsRetention;
+
     @Option(names = "--target", paramLabel = "KIND=SHARE", split = ",",
             description = "Availability target per kind, e.g. host=0.4 (defaults: host 0.4, gateway 0.99, stargate 0.9999).")
     List<String> targetFlags;
@@ -162,6 +167,7 @@ public final class NetworkExplorerMain implements Callable<Integer> {
         io.edgemanifest.explorer.auth.WebConfig web = webConfig();
         StoreConfig config = storeConfig();
         io.edgemanifest.explorer.ha.HaConfig ha = haConfig(config);
+        EventsRetention retention = EventsRetention.parse(eventsRetention);
         ConsulEndpoint endpoint = ConsulEndpoint.parse(consul, tokens.token(), tokens.consulCaFile);
         TokenCheck.require(endpoint, tokens.source()); // before the store: a bad token must not migrate anything
         requireReplicaRead(endpoint);
@@ -187,7 +193,7 @@ public final class NetworkExplorerMain implements Callable<Integer> {
             throw new IllegalArgumentException("invalid --agent-down-grace " + agentDownGrace + " (must be positive)");
         }
         Explorer explorer = new Explorer(endpoint, store, config.targets(), Clock.systemUTC(), recordGrace, replicateSilence, ha,
-                agentDownGrace, web)
+                agentDownGrace, web, retention)
                 .start(bind, port);
         return Lifecycle.runUntilSignalled(explorer, "network-explorer");
     }

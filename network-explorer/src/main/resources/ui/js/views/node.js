@@ -222,7 +222,7 @@ function relations(n) {
       h('td', {}, [d.city, d.country].filter(Boolean).join(', ') || '—'),
       h('td', {}, d.status === 'online' ? 'now' : timeTag(d.lastSeen, relativeTime, localTime))))
       : [h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'None.'))]));
-    more.replaceChildren(h('a', { href: all, id: 'related-all' }, `All ${num(page.total)} in the device list`));
+    more.replaceChildren(h('a', { href: all, id: 'related-all' }, `All ${page.totalIsLowerBound ? 'of more than ' : ''}${num(page.total)} in the device list`));
   }).catch(e => { table.tBodies[0].replaceChildren(h('tr', {}, h('td', { colspan: 4, class: 'error' }, e.message))); });
   return box;
 }

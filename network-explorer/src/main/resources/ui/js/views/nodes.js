@@ -167,7 +167,7 @@ export async function render(root, route) {
     tbody.replaceChildren(...(page.items.length
       ? page.items.map(row)
       : [h('tr', null, h('td', { colspan: String(COLUMNS.length), class: 'muted' }, 'No devices match these filters.'))]));
-    count.textContent = `${num(page.total)} ${page.total === 1 ? 'device' : 'devices'} match · ${page.items.length} on this page`;
+    count.textContent = `${page.totalIsLowerBound ? 'More than ' : ''}${num(page.total)} ${page.total === 1 ? 'device' : 'devices'} match · ${page.items.length} on this page`;
     paintPager();
   }
 

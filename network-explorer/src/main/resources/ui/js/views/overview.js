@@ -97,7 +97,7 @@ function belowCard(below, targets) {
   const items = (below.items || []).slice(0, BELOW_SHOWN);
   const targetText = Object.entries(targets).map(([k, t]) => `${k} ${pct(t)}`).join(', ');
   return h('section', { class: 'card', id: 'below', 'aria-labelledby': 'below-title' },
-    h('h3', { id: 'below-title' }, `Below target: ${num(below.total || 0)} device${below.total === 1 ? '' : 's'}`),
+    h('h3', { id: 'below-title' }, `Below target: ${below.totalIsLowerBound ? 'more than ' : ''}${num(below.total || 0)} device${below.total === 1 ? '' : 's'}`),
     targetText ? h('p', { class: 'muted' }, `24 h availability against the target per kind (${targetText}).`) : null,
     items.length
       ? h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Device'), h('th', { scope: 'col' }, 'Kind'),

@@ -122,6 +122,7 @@ public final class ExplorerApi implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("items", json.nodes(page.items()));
         body.put("total", page.total());
+        body.put("totalIsLowerBound", page.totalIsLowerBound());
         body.put("nextCursor", page.nextCursor());
         ctx.json(body);
     }

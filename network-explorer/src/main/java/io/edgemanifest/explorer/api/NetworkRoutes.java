@@ -95,6 +95,7 @@ final class NetworkRoutes {
                 json.clock().instant());
         Map<String, Object> below = new LinkedHashMap<>();
         below.put("total", worst.total());
+        below.put("totalIsLowerBound", worst.totalIsLowerBound());
         below.put("items", json.nodes(worst.items()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("datacenters", datacenters());

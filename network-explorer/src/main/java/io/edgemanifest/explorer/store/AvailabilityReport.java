@@ -62,8 +62,10 @@ final class AvailabilityReport {
         final Key key;
         Timeline.State state;
         Instant since;
-        long observedMillis;
-        long onlineMillis;
+        double observedMillis;
+        double onlineMillis;
+        /** A rolled-up hour of this device was read: its state before it is that hour's start state. */
+        boolean rolledUp;
         /** An event older than the one before it (seq order is not time order): recomputed exactly. */
         boolean unordered;
 
@@ -77,16 +79,33 @@ final class AvailabilityReport {
         List<Timeline.Period> periods = Timeline.merge(Timeline.periods(c, from, to, openObservation));
         Map<String, Running> devices = new HashMap<>();
         Map<Key, Acc> acc = new TreeMap<>(Comparator.comparing(Key::kind).thenComparing(Key::datacenter));
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, datacenter FROM devices");
+        Instant horizon = History.horizon(c);
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, kind, datacenter, anchor_state FROM devices");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 Key key = new Key(rs.getString(2), rs.getString(3));
-                devices.put(rs.getString(1), new Running(key));
+                Running r = new Running(key);
+                if (horizon != null && rs.getString(4) != null) {
+                    // Retention pruned this device's older events: its state at the horizon, and
+                    // all along [from, horizon) unless a rolled-up hour there says otherwise.
+                    r.state = Timeline.stateOf(rs.getString(4));
+                    r.since = from.isBefore(horizon) ? from : horizon;
+                }
+                devices.put(rs.getString(1), r);
                 acc.computeIfAbsent(key, k -> new Acc()).devices++;
             }
         }
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false); // PostgreSQL streams a result (fetch size) only inside a transaction
+        if (horizon != null && from.isBefore(horizon)) {
+            try {
+                rolledUp(c, devices, from, to, horizon, periods);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                c.setAutoCommit(autoCommit);
+                throw e;
+            }
+        }
         // In seq order: the table's own order (H2's primary key, PostgreSQL's physical order), so
         // the read is one sequential scan with no sort, whatever the number of events.
         try (PreparedStatement ps = c.prepareStatement("SELECT device_id, event_type, happened_at FROM events "
@@ -118,10 +137,11 @@ final class AvailabilityReport {
             Running r = e.getValue();
             Availability a;
             if (r.unordered) {
-                a = Timeline.share(Timeline.load(c, e.getKey(), from, to), periods, from, to);
+                a = History.load(c, e.getKey(), from, to).share(periods, from, to);
             } else {
                 close(r, to, from, periods);
-                a = new Availability(from, to, r.observedMillis == 0 ? 0 : (double) r.onlineMillis / r.observedMillis, r.observedMillis);
+                long observed = Math.round(r.observedMillis);
+                a = new Availability(from, to, observed == 0 ? 0 : r.onlineMillis / r.observedMillis, observed);
             }
             if (a.share() == null) {
                 continue;
@@ -137,6 +157,52 @@ final class AvailabilityReport {
         acc.forEach((key, a) -> rows.add(new ReportRow(key.kind(), key.datacenter(), a.devices, a.observed,
                 a.observed == 0 ? null : a.sum / a.observed, a.below)));
         return rows;
+    }
+
+    /**
+     * The rolled-up hours of [from, horizon) in time order, before the raw events: each closes the
+     * state carried since the previous one, adds its own totals (pro rata where the range cuts
+     * it), and leaves the device in its end state. Read up to the horizon, not to {@code to}: a
+     * device's first rolled-up hour after {@code to} still says its state before it.
+     */
+    private static void rolledUp(Connection c, Map<String, Running> devices, Instant from, Instant to, Instant horizon,
+                                 List<Timeline.Period> periods) throws SQLException {
+        Instant end = to.isBefore(horizon) ? to : horizon;
+        try (PreparedStatement ps = c.prepareStatement("SELECT device_id, hour_start, start_state, end_state, online_ms, "
+                + "observed_ms FROM availability_hourly WHERE hour_start >= ? AND hour_start < ? ORDER BY hour_start")) {
+            ps.setFetchSize(5_000);
+            ps.setObject(1, JdbcDeviceStore.time(from.truncatedTo(java.time.temporal.ChronoUnit.HOURS)));
+            ps.setObject(2, JdbcDeviceStore.time(horizon));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Running r = devices.get(rs.getString(1));
+                    if (r == null) {
+                        continue;
+                    }
+                    Instant hour = rs.getObject(2, OffsetDateTime.class).toInstant();
+                    if (!r.rolledUp) {
+                        r.rolledUp = true;
+                        String start = rs.getString(3);
+                        r.state = start == null ? null : Timeline.stateOf(start);
+                        r.since = from;
+                    }
+                    if (!hour.isBefore(end)) {
+                        continue; // after the range: it only said the state before it
+                    }
+                    close(r, hour, from, periods);
+                    Instant hourEnd = hour.plus(History.HOUR);
+                    Instant x = hour.isAfter(from) ? hour : from;
+                    Instant y = hourEnd.isBefore(end) ? hourEnd : end;
+                    if (y.isAfter(x)) {
+                        double part = (double) java.time.Duration.between(x, y).toMillis() / History.HOUR.toMillis();
+                        r.onlineMillis += rs.getLong(5) * part;
+                        r.observedMillis += rs.getLong(6) * part;
+                    }
+                    r.state = Timeline.stateOf(rs.getString(4));
+                    r.since = hourEnd;
+                }
+            }
+        }
     }
 
     /** Counts the device's current segment [since, end) within [from, ...) and the observation periods. */

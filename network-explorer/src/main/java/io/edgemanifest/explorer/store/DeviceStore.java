@@ -54,6 +54,13 @@ public interface DeviceStore extends AutoCloseable {
      */
     void refreshAvailability(Instant now);
 
+    /**
+     * Rolls up per device and hour, then deletes, the raw events older than {@code retention}
+     * before {@code now}, one hour per transaction, at most {@code maxHours} hours this call.
+     * Availability over any range stays what it was at hour boundaries (rollups are kept forever).
+     */
+    Pruned pruneEvents(Instant now, Duration retention, int maxHours);
+
     /** The refreshed 24-hour availability of these devices (absent until first computed). */
     Map<String, Double> availability24h(java.util.Collection<String> ids);
 

@@ -60,7 +60,12 @@ final class Timeline {
         };
     }
 
-    /** Segments covering [from, to) from the device's events (none before its first event). */
+    /**
+     * Segments covering [from, to) from the device's events (none before its first event). The
+     * state before {@code from} is its last event's, or, when retention pruned that event, the
+     * state retention kept ({@code devices.anchor_state}); {@code from} must not be before the
+     * retention horizon (see {@link History}).
+     */
     static List<Segment> load(Connection c, String deviceId, Instant from, Instant to) throws SQLException {
         State current = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT event_type FROM events WHERE device_id=? AND happened_at<? "
@@ -70,6 +75,16 @@ final class Timeline {
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     current = stateOf(rs.getString(1));
+                }
+            }
+        }
+        if (current == null) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT anchor_state FROM devices WHERE id=?")) {
+                ps.setString(1, deviceId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getString(1) != null) {
+                        current = stateOf(rs.getString(1));
+                    }
                 }
             }
         }
@@ -103,6 +118,12 @@ final class Timeline {
      * handing over): overlaps are merged first so no time counts twice.
      */
     static Availability share(List<Segment> segments, List<Period> periods, Instant from, Instant to) {
+        long[] m = millis(segments, periods, from, to);
+        return new Availability(from, to, m[1] == 0 ? 0 : (double) m[0] / m[1], m[1]);
+    }
+
+    /** {online, observed} milliseconds of {@link #share}. */
+    static long[] millis(List<Segment> segments, List<Period> periods, Instant from, Instant to) {
         long online = 0;
         long observed = 0;
         for (Period p : merge(periods)) {
@@ -119,7 +140,7 @@ final class Timeline {
                 }
             }
         }
-        return new Availability(from, to, observed == 0 ? 0 : (double) online / observed, observed);
+        return new long[] {online, observed};
     }
 
     /**

@@ -65,7 +65,9 @@ class AuthFlagsIT {
                 new Case(List.of("--auth-file", malformed.toString()), "invalid --auth-file " + malformed + " line 2:"),
                 new Case(List.of("--auth-file", dir.resolve("missing").toString()), "cannot read --auth-file " + dir.resolve("missing")),
                 new Case(List.of("--metrics", "nowhere"), "invalid --metrics 'nowhere'"),
-                new Case(List.of("--session-idle", "10s"), "invalid --session-idle"))) {
+                new Case(List.of("--session-idle", "10s"), "invalid --session-idle"),
+                new Case(List.of("--events-retention", "1d"), "invalid --events-retention '1d' (at least 2d)"),
+                new Case(List.of("--events-retention", "3 weeks"), "invalid --events-retention '3 weeks'"))) {
             Run run = inProcess(c.args().toArray(String[]::new));
             assertThat(run.exitCode()).as(c.args() + " -> " + run.err()).isEqualTo(2);
             assertThat(run.err().strip().lines()).as(run.err()).hasSize(1);

@@ -435,4 +435,159 @@ abstract class DeviceStoreContract {
             assertThat(h.mean()).isCloseTo(hosts.mean(), within(1e-9));
         }
     }
+
+    @Test
+    void theSetBasedRefreshGivesEachDeviceItsOwnAvailabilityAtTheWindowsEdges() {
+        DeviceStore store = store();
+        // Observed 0-12 h, the Explorer down 12-14 h, observing again from 14 h (open period).
+        long first = store.beginObservation(T0);
+        store.extendObservation(first, T0.plus(Duration.ofHours(12)));
+        store.beginObservation(T0.plus(Duration.ofHours(14)));
+        Instant now = T0.plus(Duration.ofHours(30));
+        Instant from = now.minus(Duration.ofHours(24)); // 6 h
+        store.apply(List.of(change("straddle", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(change("straddle", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(10)))));
+        store.apply(List.of(change("at-start", DeviceStatus.OFFLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(change("at-start", DeviceStatus.ONLINE, EventType.ONLINE, from)));
+        store.apply(List.of(change("always-on", DeviceStatus.ONLINE, EventType.ONLINE, T0)));
+        store.apply(List.of(change("migrated", DeviceStatus.ONLINE, EventType.MIGRATED, T0.plus(Duration.ofHours(2)))));
+        store.apply(List.of(change("always-off", DeviceStatus.OFFLINE, EventType.OFFLINE, T0)));
+        store.apply(List.of(change("unknown", DeviceStatus.UNKNOWN, EventType.UNKNOWN, T0.plus(Duration.ofHours(1)))));
+        store.apply(List.of(new Change(device("never-seen", "host", "sg-a", DeviceStatus.OFFLINE, T0), null, T0, null)));
+        store.apply(List.of(change("in-gap", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(13)))));
+        store.apply(List.of(change("future", DeviceStatus.ONLINE, EventType.ONLINE, now.plus(Duration.ofHours(1)))));
+        // Stored out of time order: online from 20 h, then an offline from 8 h arrives.
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofHours(20)))));
+        store.apply(List.of(change("late", DeviceStatus.ONLINE, EventType.OFFLINE, T0.plus(Duration.ofHours(8)))));
+        List<String> ids = List.of("straddle", "at-start", "always-on", "migrated", "always-off", "unknown", "never-seen",
+                "in-gap", "future", "late");
+
+        store.refreshAvailability(now);
+
+        Map<String, Double> refreshed = store.availability24h(ids);
+        for (String id : ids) {
+            Double own = store.availability(id, from, now).share();
+            assertThat(refreshed.get(id)).as(id).isEqualTo(own);
+        }
+        // observed 6-12 h and 14-30 h: 22 h
+        assertThat(refreshed.get("straddle")).isCloseTo(4.0 / 22, within(1e-12));
+        assertThat(refreshed).containsEntry("at-start", 1.0).containsEntry("always-on", 1.0).containsEntry("migrated", 1.0)
+                .containsEntry("always-off", 0.0).containsEntry("in-gap", 1.0)
+                .doesNotContainKeys("unknown", "never-seen", "future");
+        assertThat(refreshed.get("late")).isCloseTo(10.0 / 20, within(1e-12)); // offline 8-12 and 14-20, online 20-30
+
+        // A day later every event has left the window: each device is in one state all day.
+        Instant later = now.plus(Duration.ofHours(26));
+        store.refreshAvailability(later);
+        Map<String, Double> dayLater = store.availability24h(ids);
+        for (String id : ids) {
+            assertThat(dayLater.get(id)).as(id).isEqualTo(store.availability(id, later.minus(Duration.ofHours(24)), later).share());
+        }
+        assertThat(dayLater).containsEntry("straddle", 0.0).containsEntry("late", 1.0).containsEntry("future", 1.0);
+    }
+
+    @Test
+    void availabilityOverARangeIsTheSameBeforeAndAfterRetentionPrunesTheRawEvents() {
+        DeviceStore store = store();
+        // Observed 0-4 d, the Explorer down 4 d-4 d 5 h, observing again since (open period).
+        long first = store.beginObservation(T0);
+        store.extendObservation(first, T0.plus(Duration.ofDays(4)));
+        store.beginObservation(T0.plus(Duration.ofDays(4)).plus(Duration.ofHours(5)));
+        java.util.Random random = new java.util.Random(15);
+        EventType[] types = {EventType.ONLINE, EventType.OFFLINE, EventType.UNKNOWN, EventType.UPDATED, EventType.OFFLINE};
+        List<String> ids = new ArrayList<>(List.of("all-pruned", "never-seen"));
+        for (int d = 0; d < 5; d++) {
+            String id = "h" + d;
+            ids.add(id);
+            List<Change> changes = new ArrayList<>();
+            for (int e = 0; e < 60; e++) {
+                // changes at any minute of 10 days, several in some hours, some minutes apart
+                Instant at = T0.plus(Duration.ofMinutes(random.nextInt(10 * 24 * 60))).plusMillis(random.nextInt(60_000));
+                EventType type = types[random.nextInt(types.length)];
+                changes.add(change(id, type == EventType.OFFLINE ? DeviceStatus.OFFLINE : DeviceStatus.ONLINE, type, at));
+            }
+            store.apply(changes); // one batch, in no time order: seq order is not time order
+        }
+        store.apply(List.of(change("all-pruned", DeviceStatus.ONLINE, EventType.ONLINE, T0.plus(Duration.ofMinutes(90)))));
+        store.apply(List.of(new Change(device("never-seen", "host", "sg-a", DeviceStatus.OFFLINE, T0), null, T0, null)));
+        Instant now = T0.plus(Duration.ofDays(10)).plus(Duration.ofMinutes(17));
+        List<Instant[]> ranges = List.of(new Instant[] {T0, now}, new Instant[] {T0.plus(Duration.ofHours(30)), T0.plus(Duration.ofDays(3))},
+                new Instant[] {T0.plus(Duration.ofDays(3)), T0.plus(Duration.ofDays(9))}, // across the horizon (7 d)
+                new Instant[] {T0.plus(Duration.ofDays(8)), now}, new Instant[] {now.minus(Duration.ofHours(24)), now});
+        Map<String, List<Availability>> before = new java.util.HashMap<>();
+        for (String id : ids) {
+            List<Availability> all = new ArrayList<>();
+            ranges.forEach(r -> all.add(store.availability(id, r[0], r[1])));
+            all.addAll(store.availabilityBuckets(id, Duration.ofDays(1), 10, T0.plus(Duration.ofDays(10))));
+            before.put(id, all);
+        }
+        List<ReportRow> reportBefore = store.availabilityReport(T0, T0.plus(Duration.ofDays(9)), false);
+        long eventsBefore = store.eventCount();
+
+        Pruned pruned = store.pruneEvents(now, Duration.ofDays(3), 10_000); // cut-off: 7 d
+        assertThat(pruned.eventsDeleted()).isPositive();
+        assertThat(store.eventCount()).isEqualTo(eventsBefore - pruned.eventsDeleted());
+        assertThat(store.eventsBetween("h0", T0, T0.plus(Duration.ofDays(7)))).as("raw events before the cut-off").isEmpty();
+        assertThat(store.events("all-pruned", null, 10)).isEmpty();
+
+        for (String id : ids) {
+            List<Availability> all = new ArrayList<>();
+            ranges.forEach(r -> all.add(store.availability(id, r[0], r[1])));
+            all.addAll(store.availabilityBuckets(id, Duration.ofDays(1), 10, T0.plus(Duration.ofDays(10))));
+            for (int i = 0; i < all.size(); i++) {
+                Availability a = before.get(id).get(i);
+                Availability b = all.get(i);
+                assertThat(b.observedMillis()).as(id + " range " + i + " observed").isEqualTo(a.observedMillis());
+                assertThat(b.online()).as(id + " range " + i + " online").isCloseTo(a.online(), within(1e-12));
+            }
+        }
+        List<ReportRow> reportAfter = store.availabilityReport(T0, T0.plus(Duration.ofDays(9)), false);
+        assertThat(reportAfter).hasSameSizeAs(reportBefore);
+        for (int i = 0; i < reportBefore.size(); i++) {
+            ReportRow a = reportBefore.get(i);
+            ReportRow b = reportAfter.get(i);
+            assertThat(List.of(b.kind(), b.datacenter(), b.devices(), b.observed(), b.belowTarget()))
+                    .isEqualTo(List.of(a.kind(), a.datacenter(), a.devices(), a.observed(), a.belowTarget()));
+            assertThat(b.mean()).isCloseTo(a.mean(), within(1e-12));
+        }
+        // The refresh's state before its window now comes from retention's anchor for devices
+        // whose last earlier event was pruned.
+        store.refreshAvailability(now);
+        Map<String, Double> refreshed = store.availability24h(ids);
+        for (String id : ids) {
+            assertThat(refreshed.get(id)).as(id).isEqualTo(before.get(id).get(4).share()); // [now - 24 h, now) before pruning
+        }
+        assertThat(store.pruneEvents(now, Duration.ofDays(3), 10_000).eventsDeleted()).as("nothing left to prune").isZero();
+    }
+
+    @Test
+    void theListCountsExactlyUpToTheCapThenSaysAtLeastAndSortsByEveryColumn() {
+        DeviceStore store = store();
+        List<Change> changes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            changes.add(new Change(device("d" + i, i == 0 ? "gateway" : "host", "sg-" + (5 - i), DeviceStatus.ONLINE,
+                    T0.plusSeconds(i)), EventType.ONLINE, T0.plusSeconds(i), null));
+        }
+        store.apply(changes);
+        JdbcDeviceStore jdbc = (JdbcDeviceStore) store;
+        DeviceQuery all = new DeviceQuery(null, null, null, null, null, "id", 2, null);
+        Page<Device> capped = jdbc.list(all, 3);
+        assertThat(capped.total()).isEqualTo(3);
+        assertThat(capped.totalIsLowerBound()).isTrue();
+        Page<Device> exact = jdbc.list(all, 5);
+        assertThat(exact.total()).isEqualTo(5);
+        assertThat(exact.totalIsLowerBound()).as("exactly the cap matched: exact").isFalse();
+        assertThat(store.list(all, T0).totalIsLowerBound()).isFalse();
+        for (String sort : List.of("kind", "datacenter", "firstSeen", "-lastSeen", "status", "-availability")) {
+            List<String> ids = new ArrayList<>();
+            DeviceQuery q = new DeviceQuery(null, null, null, null, null, sort, 2, null);
+            Page<Device> page;
+            do {
+                page = store.list(q, T0);
+                page.items().forEach(d -> ids.add(d.id()));
+                q = q.from(page.nextCursor());
+            } while (page.nextCursor() != null);
+            assertThat(ids).as(sort).hasSize(5).doesNotHaveDuplicates();
+        }
+    }
 }

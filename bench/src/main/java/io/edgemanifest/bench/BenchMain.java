@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ./edge bench <scenario>}: each scenario prints a table and appends JSON lines under bench/results/. */
 @Command(name = "edge bench", mixinStandardHelpOptions = true, subcommands = {
-        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class, BenchMain.ScaleCharts.class})
+        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class, BenchMain.ReadPath.class, BenchMain.ScaleCharts.class})
 public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--root", defaultValue = ".", description = "The project checkout (jars under <module>/target).")
@@ -132,6 +132,46 @@ public final class BenchMain implements Callable<Integer> {
         public Integer call() throws Exception {
             requirePositive(idle, "--idle");
             new FootprintBench(parent.root, parent.work(), parent.results(), idle, launcherFlags(parent.root)).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "readpath", mixinStandardHelpOptions = true,
+            description = "N hosts written straight into a Stargate datacenter, churned: replication lag, Explorer detection, "
+                    + "bytes read from Consul per change, CPU and heap of replicate and the Explorer.")
+    static final class ReadPath implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        BenchMain parent;
+
+        @Option(names = "--hosts", split = ",", defaultValue = "100000",
+                description = "Hosts in the datacenter; a list (10000,30000,100000) draws cost against hosts. Default: ${DEFAULT-VALUE}")
+        List<Integer> hosts;
+
+        @Option(names = "--rate", defaultValue = "20", description = "Changes per second at the source. Default: ${DEFAULT-VALUE}")
+        double rate;
+
+        @Option(names = "--window", defaultValue = "60s", description = "How long the churn lasts per size. Default: ${DEFAULT-VALUE}")
+        Duration window;
+
+        @Option(names = "--drain", defaultValue = "60s",
+                description = "After the window, how long changes still on their way are waited for (later: missed). Default: ${DEFAULT-VALUE}")
+        Duration drain;
+
+        @Option(names = "--acl", defaultValue = "on", description = "Consul ACLs: on (a token per process, as production) or off. Default: ${DEFAULT-VALUE}")
+        String acl;
+
+        @Option(names = "--nodes", defaultValue = "10", description = "Catalog nodes the hosts are spread over. Default: ${DEFAULT-VALUE}")
+        int nodes;
+
+        @Override
+        public Integer call() throws Exception {
+            boolean acls = switch (acl) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("invalid --acl '" + acl + "' (on or off)");
+            };
+            ReadPathBench.Config config = new ReadPathBench.Config(hosts, rate, window, drain, acls, nodes);
+            new ReadPathBench(parent.root, parent.work(), parent.results(), config).run();
             return 0;
         }
     }

@@ -157,6 +157,10 @@ public final class BenchMain implements Callable<Integer> {
                 description = "After the window, how long changes still on their way are waited for (later: missed). Default: ${DEFAULT-VALUE}")
         Duration drain;
 
+        @Option(names = "--settle", defaultValue = "10m",
+                description = "Longest wait for the replica and the Explorer to hold every host before the churn (then it churns anyway). Default: ${DEFAULT-VALUE}")
+        Duration settle;
+
         @Option(names = "--acl", defaultValue = "on", description = "Consul ACLs: on (a token per process, as production) or off. Default: ${DEFAULT-VALUE}")
         String acl;
 
@@ -170,7 +174,7 @@ public final class BenchMain implements Callable<Integer> {
                 case "off" -> false;
                 default -> throw new IllegalArgumentException("invalid --acl '" + acl + "' (on or off)");
             };
-            ReadPathBench.Config config = new ReadPathBench.Config(hosts, rate, window, drain, acls, nodes);
+            ReadPathBench.Config config = new ReadPathBench.Config(hosts, rate, window, drain, settle, acls, nodes);
             new ReadPathBench(parent.root, parent.work(), parent.results(), config).run();
             return 0;
         }

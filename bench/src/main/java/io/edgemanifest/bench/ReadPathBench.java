@@ -27,7 +27,7 @@ import java.util.function.ToDoubleFunction;
 final class ReadPathBench {
 
     /** What the bench takes, validated here so that a bad flag is one line and exit code 2. */
-    record Config(List<Integer> hosts, double rate, Duration window, Duration drain, boolean acl, int nodes) {
+    record Config(List<Integer> hosts, double rate, Duration window, Duration drain, Duration settle, boolean acl, int nodes) {
         Config {
             hosts = List.copyOf(hosts);
             if (hosts.isEmpty()) {
@@ -43,6 +43,7 @@ final class ReadPathBench {
             }
             BenchMain.requirePositive(window, "--window");
             BenchMain.requirePositive(drain, "--drain");
+            BenchMain.requirePositive(settle, "--settle");
             if (nodes < 1 || nodes > 1000) {
                 throw new IllegalArgumentException("invalid --nodes " + nodes + " (1 to 1000)");
             }
@@ -52,6 +53,8 @@ final class ReadPathBench {
     /** The changes' mix: most are record updates; deaths and returns balance, so the population stays put. */
     private static final double UPDATE_SHARE = 0.4;
     private static final String DC = "dc1";
+    private static final String REPLICATE_BYTES = "replicate_source_bytes_total";
+    private static final String EXPLORER_BYTES = "explorer_ingest_bytes_total";
 
     private final Path root;
     private final Path work;
@@ -112,6 +115,13 @@ final class ReadPathBench {
         SyntheticSource hosts = new SyntheticSource(source.httpUrl(), token, DC, n, config.nodes());
         double generation = hosts.generate(4);
         System.err.printf("bench readpath: %d hosts written at the source in %.1f s%n", n, generation);
+        // What one whole re-read of the datacenter decodes (the wire carries it gzip-compressed).
+        String kvAll = source.httpUrl() + "/v1/kv/" + SyntheticSource.PREFIX + "?recurse";
+        String hostsAll = source.httpUrl() + "/v1/health/state/any?filter=" + java.net.URLEncoder.encode(
+                "ServiceTags contains \"host\" or CheckID == \"serfHealth\"", java.nio.charset.StandardCharsets.UTF_8);
+        double fullReadKiB = (bodyBytes(kvAll, false) + bodyBytes(hostsAll, false)) / 1024.0;
+        // ... and on the wire to a client that asks for gzip, as the kiwiproject client (OkHttp) does.
+        double fullReadGzKiB = (bodyBytes(kvAll, true) + bodyBytes(hostsAll, true)) / 1024.0;
 
         ByteCountingProxy fromSource = ByteCountingProxy.to(source.httpUrl());
         ByteCountingProxy replicateDest = ByteCountingProxy.to(central.httpUrl());
@@ -144,15 +154,19 @@ final class ReadPathBench {
                 explorerArgs.toArray(String[]::new));
 
         // The first full copy, then the Explorer's first ingest of every host.
-        Duration deadline = Duration.ofSeconds(120).plusMillis(3L * n);
+        Duration deadline = config.settle();
+        // Counting 100,000 keys is itself a 7 MB answer: poll less often the larger the datacenter.
+        Duration poll = Duration.ofMillis(Math.max(500, n / 20));
         double initialSync = awaitSeconds(started, deadline, logs, replicate,
                 () -> Http.keyCount(central.httpUrl(), "replica/" + DC + "/kv/" + SyntheticSource.PREFIX) >= n
-                        && Http.keyCount(central.httpUrl(), "replica/" + DC + "/services/") >= n, "the replica to hold " + n + " hosts");
+                        && Http.keyCount(central.httpUrl(), "replica/" + DC + "/services/") >= n, "the replica to hold " + n + " hosts", poll);
         System.err.printf("bench readpath: replica complete %.1f s after replicate started%n", initialSync);
+        // Not every host online in the Explorer by --settle is itself a result (the churn runs anyway, counted).
         double ingest = awaitSeconds(started, deadline, logs, explorerProcess,
-                () -> onlineHosts(explorer) >= n, "the Explorer to show " + n + " hosts online");
+                () -> onlineHosts(explorer) >= n, "the Explorer to show " + n + " hosts online", poll);
         System.err.printf("bench readpath: Explorer shows all %d online %.1f s after start%n", n, ingest);
 
+        int onlineAtChurn = onlineHosts(explorer);
         String replicateScrape = "http://127.0.0.1:" + replicateMetrics + "/metrics";
         String explorerScrape = "http://127.0.0.1:" + explorerMetrics + "/metrics";
         long[] bytesBefore = {fromSource.bytesRead(), replicateDest.bytesRead(), explorerDest.bytesRead()};
@@ -160,7 +174,9 @@ final class ReadPathBench {
         ProcessStats.Sample explorerBefore = ProcessStats.sample(explorerProcess.pid());
         ProcessStats.Sample sourceBefore = ProcessStats.sample(source.pid());
         ProcessStats.Sample centralBefore = ProcessStats.sample(central.pid());
-        double gcBefore = Prometheus.scrape(replicateScrape).value("jvm_gc_pause_seconds_sum");
+        Prometheus replicateStart = Prometheus.scrape(replicateScrape);
+        Prometheus explorerStart = Prometheus.scrape(explorerScrape);
+        double gcBefore = replicateStart.value("jvm_gc_pause_seconds_sum");
         double loadBefore = loadAverage();
 
         Peaks peaks = new Peaks();
@@ -172,7 +188,12 @@ final class ReadPathBench {
             ProcessStats.Sample explorerAfter = ProcessStats.sample(explorerProcess.pid());
             ProcessStats.Sample sourceAfter = ProcessStats.sample(source.pid());
             ProcessStats.Sample centralAfter = ProcessStats.sample(central.pid());
-            double gcAfter = Prometheus.scrape(replicateScrape).value("jvm_gc_pause_seconds_sum");
+            Prometheus replicateEnd = Prometheus.scrape(replicateScrape);
+            Prometheus explorerEnd = Prometheus.scrape(explorerScrape);
+            double gcAfter = replicateEnd.value("jvm_gc_pause_seconds_sum");
+            // Decoded bytes, where the processes count them themselves (from #15's sharding on).
+            double replicateDecoded = replicateEnd.value(REPLICATE_BYTES) - replicateStart.value(REPLICATE_BYTES);
+            double explorerDecoded = explorerEnd.value(EXPLORER_BYTES) - explorerStart.value(EXPLORER_BYTES);
             double loadAfter = loadAverage();
             double seconds = (replicateAfter.nanoTime() - replicateBefore.nanoTime()) / 1e9;
             System.err.printf("bench readpath: %d changes made; waiting up to %d s for %d still on their way%n",
@@ -192,6 +213,7 @@ final class ReadPathBench {
             row.put("generationS", Results.round(generation, 1));
             row.put("initialSyncS", Results.round(initialSync, 1));
             row.put("explorerIngestS", Results.round(ingest, 1));
+            row.put("onlineAtChurn", onlineAtChurn);
             quantiles(row, "lag", seen, s -> s.lag());
             row.put("lagMissed", seen.stream().filter(s -> !s.replicated()).count());
             row.put("recordLagP99S", Results.round(quantile(seen, s -> s.record, 0.99), 2));
@@ -202,9 +224,17 @@ final class ReadPathBench {
             quantiles(row, "offline", deaths, s -> s.explorer);
             row.put("explorerP99S", Results.round(quantile(seen, s -> s.explorer, 0.99), 2));
             row.put("explorerMissed", seen.stream().filter(s -> Double.isNaN(s.explorer)).count());
+            row.put("fullReadKiB", Results.round(fullReadKiB, 0));
+            row.put("fullReadGzKiB", Results.round(fullReadGzKiB, 0));
             row.put("replicateReadKiBPerChange", perChange(bytesAfter[0] - bytesBefore[0], changes));
             row.put("replicateDestReadKiBPerChange", perChange(bytesAfter[1] - bytesBefore[1], changes));
             row.put("explorerReadKiBPerChange", perChange(bytesAfter[2] - bytesBefore[2], changes));
+            boolean counted = replicateEnd.text().contains(REPLICATE_BYTES);
+            row.put("decodedFrom", counted ? "metrics" : "wire x gzip ratio");
+            row.put("replicateDecodedKiBPerChange", counted ? perChange((long) replicateDecoded, changes)
+                    : perChange((long) ((bytesAfter[0] - bytesBefore[0]) * fullReadKiB / fullReadGzKiB), changes));
+            row.put("explorerDecodedKiBPerChange", explorerEnd.text().contains(EXPLORER_BYTES)
+                    ? perChange((long) explorerDecoded, changes) : Double.NaN);
             row.put("replicateReadMiBPerS", Results.round((bytesAfter[0] - bytesBefore[0]) / 1048576.0 / seconds, 2));
             row.put("replicateCpuPct", Results.round(replicateAfter.cpuPercentSince(replicateBefore), 1));
             row.put("replicateHeapMiBMax", Results.round(peaks.replicateHeap / 1048576.0, 0));
@@ -293,19 +323,43 @@ final class ReadPathBench {
         boolean met();
     }
 
+    /** Seconds from {@code started} until {@code condition}; NaN if {@code deadline} passed first (the bench goes on). */
     private static double awaitSeconds(long started, Duration deadline, Path logs, Process process, Condition condition,
-                                       String what) {
+                                       String what, Duration poll) {
         while (!condition.met()) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("a process exited with " + process.exitValue() + " while waiting for "
                         + what + ": see " + logs);
             }
             if (System.nanoTime() - started > deadline.toNanos()) {
-                throw new IllegalStateException("waited " + deadline.toSeconds() + " s for " + what + ": see " + logs);
+                System.err.printf("bench readpath: NOT within --settle %d s: %s; churning anyway (see %s)%n",
+                        deadline.toSeconds(), what, logs);
+                return Double.NaN;
             }
-            ScaleBench.pause(Duration.ofMillis(500));
+            ScaleBench.pause(poll);
         }
         return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** The size of an answer as sent: plain, or gzip-compressed when asked for; 0 when it fails. */
+    private static long bodyBytes(String url, boolean gzip) {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .timeout(Duration.ofSeconds(60));
+        if (gzip) {
+            request.header("Accept-Encoding", "gzip"); // the JDK's client does not decode: these are wire bytes
+        }
+        if (Http.token != null) {
+            request.header("X-Consul-Token", Http.token);
+        }
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(request.build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray()).body().length;
+        } catch (IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
     }
 
     private static int onlineHosts(String explorer) {
@@ -349,8 +403,10 @@ final class ReadPathBench {
         bytes.put("replicate, from the source", column(rows, "replicateReadKiBPerChange"));
         bytes.put("replicate, from the destination", column(rows, "replicateDestReadKiBPerChange"));
         bytes.put("Explorer, from its Consul", column(rows, "explorerReadKiBPerChange"));
+        bytes.put("replicate, from the source, decoded", column(rows, "replicateDecodedKiBPerChange"));
+        bytes.put("one whole re-read of the datacenter, gzip", column(rows, "fullReadGzKiB"));
         Charts.lines(results.resolve("readpath-bytes.png"), "Bytes read from Consul per change", "hosts in one datacenter",
-                "KiB per change", x, bytes);
+                "KiB per change (on the wire unless marked)", x, bytes);
     }
 
     private static List<Double> column(List<Map<String, Object>> rows, String key) {

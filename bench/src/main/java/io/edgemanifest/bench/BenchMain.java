@@ -164,8 +164,9 @@ public final class BenchMain implements Callable<Integer> {
         @Option(names = "--acl", defaultValue = "on", description = "Consul ACLs: on (a token per process, as production) or off. Default: ${DEFAULT-VALUE}")
         String acl;
 
-        @Option(names = "--nodes", defaultValue = "10", description = "Catalog nodes the hosts are spread over. Default: ${DEFAULT-VALUE}")
-        int nodes;
+        @Option(names = "--hosts-per-node", defaultValue = "1000",
+                description = "Hosts per catalog node (Consul agent) at the source: 10,000 hosts make 10 nodes. Default: ${DEFAULT-VALUE}")
+        int hostsPerNode;
 
         @Override
         public Integer call() throws Exception {
@@ -174,7 +175,7 @@ public final class BenchMain implements Callable<Integer> {
                 case "off" -> false;
                 default -> throw new IllegalArgumentException("invalid --acl '" + acl + "' (on or off)");
             };
-            ReadPathBench.Config config = new ReadPathBench.Config(hosts, rate, window, drain, settle, acls, nodes);
+            ReadPathBench.Config config = new ReadPathBench.Config(hosts, rate, window, drain, settle, acls, hostsPerNode);
             new ReadPathBench(parent.root, parent.work(), parent.results(), config).run();
             return 0;
         }

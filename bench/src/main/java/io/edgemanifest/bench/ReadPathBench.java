@@ -27,7 +27,7 @@ import java.util.function.ToDoubleFunction;
 final class ReadPathBench {
 
     /** What the bench takes, validated here so that a bad flag is one line and exit code 2. */
-    record Config(List<Integer> hosts, double rate, Duration window, Duration drain, Duration settle, boolean acl, int nodes) {
+    record Config(List<Integer> hosts, double rate, Duration window, Duration drain, Duration settle, boolean acl, int hostsPerNode) {
         Config {
             hosts = List.copyOf(hosts);
             if (hosts.isEmpty()) {
@@ -44,9 +44,14 @@ final class ReadPathBench {
             BenchMain.requirePositive(window, "--window");
             BenchMain.requirePositive(drain, "--drain");
             BenchMain.requirePositive(settle, "--settle");
-            if (nodes < 1 || nodes > 1000) {
-                throw new IllegalArgumentException("invalid --nodes " + nodes + " (1 to 1000)");
+            if (hostsPerNode < 1 || hostsPerNode > 200_000) {
+                throw new IllegalArgumentException("invalid --hosts-per-node " + hostsPerNode + " (1 to 200000)");
             }
+        }
+
+        /** Catalog nodes (Consul agents) for {@code hosts}: as many as the write path's sizing asks. */
+        int nodes(int hosts) {
+            return (hosts + hostsPerNode - 1) / hostsPerNode;
         }
     }
 
@@ -88,7 +93,7 @@ final class ReadPathBench {
         Files.createDirectories(dir);
         Path logs = dir.resolve("logs");
         String previousLogDir = System.setProperty("edge.test.logDir", logs.toString());
-        System.err.printf("bench readpath: %d hosts on %d catalog nodes, %.1f changes/s for %d s, ACLs %s%n", n, config.nodes(),
+        System.err.printf("bench readpath: %d hosts on %d catalog nodes, %.1f changes/s for %d s, ACLs %s%n", n, config.nodes(n),
                 config.rate(), config.window().toSeconds(), config.acl() ? "on" : "off");
         List<ByteCountingProxy> proxies = new ArrayList<>();
         try (ConsulDatacenters dcs = config.acl() ? ConsulDatacenters.startWithAcls("explorer", DC)
@@ -112,7 +117,7 @@ final class ReadPathBench {
         ConsulAgent central = dcs.get("explorer");
         String token = config.acl() ? central.masterToken() : null;
         Http.token = token;
-        SyntheticSource hosts = new SyntheticSource(source.httpUrl(), token, DC, n, config.nodes());
+        SyntheticSource hosts = new SyntheticSource(source.httpUrl(), token, DC, n, config.nodes(n));
         double generation = hosts.generate(4);
         System.err.printf("bench readpath: %d hosts written at the source in %.1f s%n", n, generation);
         // What one whole re-read of the datacenter decodes (the wire carries it gzip-compressed).
@@ -174,8 +179,8 @@ final class ReadPathBench {
         ProcessStats.Sample explorerBefore = ProcessStats.sample(explorerProcess.pid());
         ProcessStats.Sample sourceBefore = ProcessStats.sample(source.pid());
         ProcessStats.Sample centralBefore = ProcessStats.sample(central.pid());
-        Prometheus replicateStart = Prometheus.scrape(replicateScrape);
-        Prometheus explorerStart = Prometheus.scrape(explorerScrape);
+        Prometheus replicateStart = scrapeOrEmpty(replicateScrape);
+        Prometheus explorerStart = scrapeOrEmpty(explorerScrape);
         double gcBefore = replicateStart.value("jvm_gc_pause_seconds_sum");
         double loadBefore = loadAverage();
 
@@ -188,8 +193,8 @@ final class ReadPathBench {
             ProcessStats.Sample explorerAfter = ProcessStats.sample(explorerProcess.pid());
             ProcessStats.Sample sourceAfter = ProcessStats.sample(source.pid());
             ProcessStats.Sample centralAfter = ProcessStats.sample(central.pid());
-            Prometheus replicateEnd = Prometheus.scrape(replicateScrape);
-            Prometheus explorerEnd = Prometheus.scrape(explorerScrape);
+            Prometheus replicateEnd = scrapeOrEmpty(replicateScrape);
+            Prometheus explorerEnd = scrapeOrEmpty(explorerScrape);
             double gcAfter = replicateEnd.value("jvm_gc_pause_seconds_sum");
             // Decoded bytes, where the processes count them themselves (from #15's sharding on).
             double replicateDecoded = replicateEnd.value(REPLICATE_BYTES) - replicateStart.value(REPLICATE_BYTES);
@@ -207,6 +212,7 @@ final class ReadPathBench {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("hosts", n);
             row.put("acl", config.acl());
+            row.put("nodes", config.nodes(n));
             row.put("ratePerS", config.rate());
             row.put("windowS", config.window().toSeconds());
             row.put("changes", changes);
@@ -305,6 +311,16 @@ final class ReadPathBench {
             }
         }
         return -1;
+    }
+
+    /** A scrape; an empty one (every value 0) when the process does not answer in time — an overloaded JVM is a result, not a crash. */
+    private static Prometheus scrapeOrEmpty(String url) {
+        try {
+            return Prometheus.scrape(url);
+        } catch (IllegalStateException e) {
+            System.err.println("bench readpath: " + e.getMessage());
+            return new Prometheus("");
+        }
     }
 
     private static void sample(Peaks peaks, Process replicate, String replicateScrape, Process explorer, String explorerScrape) {

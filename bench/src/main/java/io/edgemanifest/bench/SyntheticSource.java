@@ -94,11 +94,13 @@ final class SyntheticSource {
     /** Writes every host, {@code parallel} transactions at a time; returns the seconds it took. */
     double generate(int parallel) throws Exception {
         long started = System.nanoTime();
-        ConsulTxn first = new ConsulTxn(consul, token);
-        for (int n = 0; n < nodes; n++) {
-            first.node("bench-node-" + n, "127.0.1." + (n + 1));
+        for (int from = 0; from < nodes; from += ConsulTxn.MAX_OPS) {
+            ConsulTxn txn = new ConsulTxn(consul, token);
+            for (int n = from; n < Math.min(nodes, from + ConsulTxn.MAX_OPS); n++) {
+                txn.node("bench-node-" + n, "10." + ((n >> 16) & 255) + "." + ((n >> 8) & 255) + "." + (n & 255));
+            }
+            txn.commit();
         }
-        first.commit();
         int perTxn = ConsulTxn.MAX_OPS / 3;
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {

@@ -181,13 +181,14 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "charts", mixinStandardHelpOptions = true, description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl.")
+    @Command(name = "charts", mixinStandardHelpOptions = true, description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl, and the readpath chart from readpath.jsonl.")
     static final class ScaleCharts implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         BenchMain parent;
 
         @Override
         public Integer call() throws Exception {
+            ReadPathBench.chart(parent.results()); // from readpath.jsonl, when there is one
             Path file = parent.results().resolve("scale.jsonl");
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("no " + file + ": run ./edge bench scale first");

@@ -83,7 +83,7 @@ final class ReadPathBench {
         }
         System.out.println();
         System.out.print(Results.table(rows));
-        chart(results, rows);
+        chart(results);
         return rows;
     }
 
@@ -412,20 +412,39 @@ final class ReadPathBench {
         }
     }
 
-    /** Bytes read from Consul per change against hosts: flat when the cost follows the change, rising when it follows the prefix. */
-    static void chart(Path results, List<Map<String, Object>> rows) {
-        List<Integer> x = rows.stream().map(r -> ((Number) r.get("hosts")).intValue()).toList();
+    /**
+     * Decoded bytes replicate read from the source per change against hosts, from every row in
+     * {@code readpath.jsonl} (the newest per size and kind of build): unsharded builds are told apart
+     * by not counting their bytes themselves. Flat when the cost follows the change, rising when it
+     * follows the datacenter; one whole re-read of the datacenter drawn for scale.
+     */
+    static void chart(Path results) throws IOException {
+        Path file = results.resolve("readpath.jsonl");
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        java.util.TreeMap<Integer, Map<String, Object>> before = new java.util.TreeMap<>();
+        java.util.TreeMap<Integer, Map<String, Object>> after = new java.util.TreeMap<>();
+        for (String line : Files.readAllLines(file)) {
+            Map<String, Object> row = Http.JSON.readValue(line, new com.fasterxml.jackson.core.type.TypeReference<>() { });
+            int hosts = ((Number) row.get("hosts")).intValue();
+            ("metrics".equals(row.get("decodedFrom")) ? after : before).put(hosts, row);
+        }
+        java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>(before.keySet());
+        sizes.addAll(after.keySet());
+        List<Integer> x = List.copyOf(sizes);
         Map<String, List<Double>> bytes = new LinkedHashMap<>();
-        bytes.put("replicate, from the source", column(rows, "replicateReadKiBPerChange"));
-        bytes.put("replicate, from the destination", column(rows, "replicateDestReadKiBPerChange"));
-        bytes.put("Explorer, from its Consul", column(rows, "explorerReadKiBPerChange"));
-        bytes.put("replicate, from the source, decoded", column(rows, "replicateDecodedKiBPerChange"));
-        bytes.put("one whole re-read of the datacenter, gzip", column(rows, "fullReadGzKiB"));
-        Charts.lines(results.resolve("readpath-bytes.png"), "Bytes read from Consul per change", "hosts in one datacenter",
-                "KiB per change (on the wire unless marked)", x, bytes);
+        bytes.put("one whole re-read (decoded)", x.stream().map(h -> value(before.containsKey(h) ? before.get(h) : after.get(h),
+                "fullReadKiB")).toList());
+        bytes.put("replicate, one watch per datacenter", x.stream().map(h -> value(before.get(h), "replicateDecodedKiBPerChange")).toList());
+        bytes.put("replicate, sharded watches", x.stream().map(h -> value(after.get(h), "replicateDecodedKiBPerChange")).toList());
+        bytes.put("Explorer ingest, sharded watches", x.stream().map(h -> value(after.get(h), "explorerDecodedKiBPerChange")).toList());
+        Charts.lines(results.resolve("readpath-bytes.png"), "Bytes read from Consul per change (decoded), 20 changes/s",
+                "hosts in one datacenter", "KiB per change (log)", x, bytes, true);
     }
 
-    private static List<Double> column(List<Map<String, Object>> rows, String key) {
-        return rows.stream().map(r -> r.get(key) instanceof Number v ? v.doubleValue() : Double.NaN).toList();
+    private static Double value(Map<String, Object> row, String key) {
+        return row != null && row.get(key) instanceof Number v ? v.doubleValue() : Double.NaN;
     }
+
 }

@@ -235,11 +235,14 @@ final class ReadPathBench {
             row.put("replicateReadKiBPerChange", perChange(bytesAfter[0] - bytesBefore[0], changes));
             row.put("replicateDestReadKiBPerChange", perChange(bytesAfter[1] - bytesBefore[1], changes));
             row.put("explorerReadKiBPerChange", perChange(bytesAfter[2] - bytesBefore[2], changes));
-            boolean counted = replicateEnd.text().contains(REPLICATE_BYTES);
-            row.put("decodedFrom", counted ? "metrics" : "wire x gzip ratio");
+            // Both scrapes must have answered: a timed-out first one would count the process's whole life.
+            boolean counted = replicateStart.text().contains(REPLICATE_BYTES) && replicateEnd.text().contains(REPLICATE_BYTES);
+            boolean explorerCounted = explorerStart.text().contains(EXPLORER_BYTES) && explorerEnd.text().contains(EXPLORER_BYTES);
+            boolean sharded = replicateEnd.text().contains(REPLICATE_BYTES) || replicateStart.text().contains(REPLICATE_BYTES);
+            row.put("decodedFrom", counted ? "metrics" : sharded ? "metrics (a scrape timed out)" : "wire x gzip ratio");
             row.put("replicateDecodedKiBPerChange", counted ? perChange((long) replicateDecoded, changes)
-                    : perChange((long) ((bytesAfter[0] - bytesBefore[0]) * fullReadKiB / fullReadGzKiB), changes));
-            row.put("explorerDecodedKiBPerChange", explorerEnd.text().contains(EXPLORER_BYTES)
+                    : sharded ? Double.NaN : perChange((long) ((bytesAfter[0] - bytesBefore[0]) * fullReadKiB / fullReadGzKiB), changes));
+            row.put("explorerDecodedKiBPerChange", explorerCounted
                     ? perChange((long) explorerDecoded, changes) : Double.NaN);
             row.put("replicateReadMiBPerS", Results.round((bytesAfter[0] - bytesBefore[0]) / 1048576.0 / seconds, 2));
             row.put("replicateCpuPct", Results.round(replicateAfter.cpuPercentSince(replicateBefore), 1));
@@ -428,7 +431,7 @@ final class ReadPathBench {
         for (String line : Files.readAllLines(file)) {
             Map<String, Object> row = Http.JSON.readValue(line, new com.fasterxml.jackson.core.type.TypeReference<>() { });
             int hosts = ((Number) row.get("hosts")).intValue();
-            ("metrics".equals(row.get("decodedFrom")) ? after : before).put(hosts, row);
+            (String.valueOf(row.get("decodedFrom")).startsWith("metrics") ? after : before).put(hosts, row);
         }
         java.util.TreeSet<Integer> sizes = new java.util.TreeSet<>(before.keySet());
         sizes.addAll(after.keySet());

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code ./edge bench <scenario>}: each scenario prints a table and appends JSON lines under bench/results/. */
 @Command(name = "edge bench", mixinStandardHelpOptions = true, subcommands = {
-        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class, BenchMain.ScaleCharts.class})
+        BenchMain.Scale.class, BenchMain.Detection.class, BenchMain.Footprint.class, BenchMain.ReadPath.class, BenchMain.ScaleCharts.class})
 public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--root", defaultValue = ".", description = "The project checkout (jars under <module>/target).")
@@ -145,13 +145,59 @@ public final class BenchMain implements Callable<Integer> {
         }
     }
 
-    @Command(name = "charts", mixinStandardHelpOptions = true, description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl.")
+    @Command(name = "readpath", mixinStandardHelpOptions = true,
+            description = "N hosts written straight into a Stargate datacenter, churned: replication lag, Explorer detection, "
+                    + "bytes read from Consul per change, CPU and heap of replicate and the Explorer.")
+    static final class ReadPath implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand
+        BenchMain parent;
+
+        @Option(names = "--hosts", split = ",", defaultValue = "100000",
+                description = "Hosts in the datacenter; a list (10000,30000,100000) draws cost against hosts. Default: ${DEFAULT-VALUE}")
+        List<Integer> hosts;
+
+        @Option(names = "--rate", defaultValue = "20", description = "Changes per second at the source. Default: ${DEFAULT-VALUE}")
+        double rate;
+
+        @Option(names = "--window", defaultValue = "60s", description = "How long the churn lasts per size. Default: ${DEFAULT-VALUE}")
+        Duration window;
+
+        @Option(names = "--drain", defaultValue = "60s",
+                description = "After the window, how long changes still on their way are waited for (later: missed). Default: ${DEFAULT-VALUE}")
+        Duration drain;
+
+        @Option(names = "--settle", defaultValue = "10m",
+                description = "Longest wait for the replica and the Explorer to hold every host before the churn (then it churns anyway). Default: ${DEFAULT-VALUE}")
+        Duration settle;
+
+        @Option(names = "--acl", defaultValue = "on", description = "Consul ACLs: on (a token per process, as production) or off. Default: ${DEFAULT-VALUE}")
+        String acl;
+
+        @Option(names = "--hosts-per-node", defaultValue = "1000",
+                description = "Hosts per catalog node (Consul agent) at the source: 10,000 hosts make 10 nodes. Default: ${DEFAULT-VALUE}")
+        int hostsPerNode;
+
+        @Override
+        public Integer call() throws Exception {
+            boolean acls = switch (acl) {
+                case "on" -> true;
+                case "off" -> false;
+                default -> throw new IllegalArgumentException("invalid --acl '" + acl + "' (on or off)");
+            };
+            ReadPathBench.Config config = new ReadPathBench.Config(hosts, rate, window, drain, settle, acls, hostsPerNode);
+            new ReadPathBench(parent.root, parent.work(), parent.results(), config).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "charts", mixinStandardHelpOptions = true, description = "Redraws the scale charts from the newest one-agent row per size in scale.jsonl, and the readpath chart from readpath.jsonl.")
     static final class ScaleCharts implements Callable<Integer> {
         @picocli.CommandLine.ParentCommand
         BenchMain parent;
 
         @Override
         public Integer call() throws Exception {
+            ReadPathBench.chart(parent.results()); // from readpath.jsonl, when there is one
             Path file = parent.results().resolve("scale.jsonl");
             if (!Files.isRegularFile(file)) {
                 throw new IllegalArgumentException("no " + file + ": run ./edge bench scale first");

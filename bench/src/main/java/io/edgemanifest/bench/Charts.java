@@ -20,8 +20,15 @@ final class Charts {
     /** Writes {@code file} (PNG): one line per series; NaN points are left out. */
     static void lines(Path file, String title, String xTitle, String yTitle, List<? extends Number> x,
                       Map<String, List<Double>> series) {
+        lines(file, title, xTitle, yTitle, x, series, false);
+    }
+
+    /** As above, the y axis logarithmic when series differ by orders of magnitude (points ≤ 0 left out then). */
+    static void lines(Path file, String title, String xTitle, String yTitle, List<? extends Number> x,
+                      Map<String, List<Double>> series, boolean logY) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(760).height(460).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setYAxisLogarithmic(logY);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
@@ -29,7 +36,7 @@ final class Charts {
             List<Double> xs = new java.util.ArrayList<>();
             List<Double> vs = new java.util.ArrayList<>();
             for (int i = 0; i < x.size() && i < ys.size(); i++) {
-                if (ys.get(i) != null && !ys.get(i).isNaN()) {
+                if (ys.get(i) != null && !ys.get(i).isNaN() && (!logY || ys.get(i) > 0)) {
                     xs.add(x.get(i).doubleValue());
                     vs.add(ys.get(i));
                 }

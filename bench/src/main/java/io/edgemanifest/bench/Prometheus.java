@@ -41,6 +41,17 @@ record Prometheus(String text) {
         return sum;
     }
 
+    /** The sum of every sample named exactly {@code name} whose labels contain {@code label} (e.g. {@code area="heap"}). */
+    double value(String name, String label) {
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name + "{") && line.substring(0, line.indexOf('}') + 1).contains(label)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     /** The histogram {@code <name>_bucket}, buckets of all label sets added up. */
     Histogram histogram(String name) {
         Map<Double, Double> buckets = new HashMap<>();

@@ -86,6 +86,30 @@ class BenchIT {
     }
 
     @Test
+    void readpathSeesEveryChangeAtTheDestinationAndInTheExplorerAndCountsTheBytesRead() throws Exception {
+        int code = Cli.run(new BenchMain(), "--root", ROOT.toString(), "--results", results.toString(),
+                "readpath", "--hosts", "1000", "--rate", "10", "--window", "8s", "--drain", "20s");
+        assertThat(code).isZero();
+        JsonNode row = onlyRow("readpath.jsonl");
+        assertThat(row.path("hosts").asInt()).isEqualTo(1000);
+        assertThat(row.path("acl").asBoolean()).isTrue();
+        assertThat(row.path("changes").asInt()).isGreaterThanOrEqualTo(40);
+        assertThat(row.path("deaths").asInt()).isPositive();
+        // Every change reached the replica and the Explorer: lags measured, none missed.
+        assertThat(row.path("lagMissed").asLong()).isZero();
+        assertThat(row.path("explorerMissed").asLong()).isZero();
+        assertThat(row.path("lagP99S").asDouble()).isPositive();
+        assertThat(row.path("offlineP99S").asDouble()).isGreaterThanOrEqualTo(row.path("offlineP50S").asDouble()).isPositive();
+        // Bytes were counted between each process and its Consul, and the processes measured.
+        assertThat(row.path("replicateReadKiBPerChange").asDouble()).isPositive();
+        assertThat(row.path("explorerReadKiBPerChange").asDouble()).isPositive();
+        assertThat(row.path("replicateCpuPct").asDouble()).isPositive();
+        assertThat(row.path("replicateHeapMiBMax").asDouble()).isPositive();
+        assertThat(row.path("generationS").asDouble()).isPositive();
+        assertThat(results.resolve("readpath-bytes.png")).isNotEmptyFile();
+    }
+
+    @Test
     void footprintComparesTheHostAgentWithAConsulClientAgent() throws Exception {
         int code = Cli.run(new BenchMain(), "--root", ROOT.toString(), "--results", results.toString(),
                 "footprint", "--idle", "1s");
@@ -109,5 +133,7 @@ class BenchIT {
     void badScenarioOptionsAreExitCode2() {
         assertThat(Cli.run(new BenchMain(), "--root", ROOT.toString(), "scale", "--hosts", "0")).isEqualTo(2);
         assertThat(Cli.run(new BenchMain(), "--root", ROOT.toString(), "detection", "--ttl", "-1s")).isEqualTo(2);
+        assertThat(Cli.run(new BenchMain(), "--root", ROOT.toString(), "readpath", "--rate", "0")).isEqualTo(2);
+        assertThat(Cli.run(new BenchMain(), "--root", ROOT.toString(), "readpath", "--acl", "maybe")).isEqualTo(2);
     }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine;
 class BenchMainTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"scale", "detection", "footprint", "charts"})
+    @ValueSource(strings = {"scale", "detection", "footprint", "readpath", "charts"})
     void everyScenarioAnswersHelpWithItsUsageAndExitZero(String scenario) {
         CommandLine cli = Cli.commandLine(new BenchMain());
         StringWriter out = new StringWriter();

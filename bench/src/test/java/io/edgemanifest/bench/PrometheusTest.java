@@ -28,6 +28,17 @@ class PrometheusTest {
     }
 
     @Test
+    void valueWithALabelAddsUpOnlyTheLabelSetsHoldingIt() {
+        Prometheus jvm = new Prometheus("""
+                jvm_memory_used_bytes{area="heap",id="G1 Eden Space"} 100.0
+                jvm_memory_used_bytes{area="heap",id="G1 Old Gen"} 20.0
+                jvm_memory_used_bytes{area="nonheap",id="Metaspace"} 5000.0
+                """);
+        assertThat(jvm.value("jvm_memory_used_bytes", "area=\"heap\"")).isEqualTo(120.0);
+        assertThat(jvm.value("jvm_memory_used_bytes", "area=\"stack\"")).isZero();
+    }
+
+    @Test
     void histogramAddsUpBucketsAcrossLabelSets() {
         Histogram h = SCRAPE.histogram("edge_presence_heartbeat_seconds");
         assertThat(h.count()).isEqualTo(9);

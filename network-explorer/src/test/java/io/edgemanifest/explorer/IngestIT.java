@@ -111,47 +111,6 @@ class IngestIT {
         return explorer.store().events(id, null, 100).stream().map(Event::type).toList().reversed();
     }
 
-    /** {@code explorer_ingest_bytes_total} of one datacenter's shard, from the Explorer's /metrics. */
-    private double ingestBytes(String dc, String shard) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + explorer.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-        String series = "explorer_ingest_bytes_total{datacenter=\"" + dc + "\",shard=\"" + shard + "\"} ";
-        return metrics.lines().filter(l -> l.startsWith(series)).mapToDouble(l -> Double.parseDouble(l.substring(series.length())))
-                .findFirst().orElse(0);
-    }
-
-    @Test
-    void aRecordChangeIsReadByItsShardOnly() throws Exception {
-        // A replica written by hand (as replicate would) for a datacenter of its own: no replicate there.
-        var kv = org.kiwiproject.consul.Consul.builder().withUrl(consul.datacenter("explorer").httpUrl()).withPing(false).build();
-        try {
-            String in3 = "host-30000000-0000-4000-8000-000000000003";
-            String in7 = "host-70000000-0000-4000-8000-000000000007";
-            kv.keyValueClient().putValue("replicate/status/sg-z", "{\"state\":\"ok\",\"beat\":\"1\"}");
-            for (String id : List.of(in3, in7)) {
-                kv.keyValueClient().putValue("replica/sg-z/kv/manifest/hosts/" + id, "{\"id\":\"" + id + "\",\"kind\":\"host\"}");
-                kv.keyValueClient().putValue("replica/sg-z/services/" + id, "{\"id\":\"" + id + "\",\"kind\":\"host\",\"status\":\"passing\"}");
-            }
-            await().atMost(Duration.ofSeconds(20)).until(() -> ingestBytes("sg-z", "kv:hosts/host-3") > 0
-                    && ingestBytes("sg-z", "kv:hosts/host-7") > 0);
-            double shard7 = ingestBytes("sg-z", "kv:hosts/host-7");
-            double shard3 = ingestBytes("sg-z", "kv:hosts/host-3");
-            for (int v = 1; v <= 10; v++) {
-                double before = ingestBytes("sg-z", "kv:hosts/host-3");
-                kv.keyValueClient().putValue("replica/sg-z/kv/manifest/hosts/" + in3,
-                        "{\"id\":\"" + in3 + "\",\"kind\":\"host\",\"v\":" + v + "}");
-                await().atMost(Duration.ofSeconds(10)).until(() -> ingestBytes("sg-z", "kv:hosts/host-3") > before);
-            }
-            double read3 = ingestBytes("sg-z", "kv:hosts/host-3") - shard3;
-            double read7 = ingestBytes("sg-z", "kv:hosts/host-7") - shard7;
-            // Ten answers of shard 3; shard 7's blocking query (30 s) did not wake for them.
-            assertThat(read3).isGreaterThanOrEqualTo(10 * 50);
-            assertThat(read7).isLessThan(read3 / 3);
-        } finally {
-            kv.destroy();
-        }
-    }
-
     @Test
     void aHostThatComesAndGoesIsOnlineThenOfflineWithItsEvents() throws Exception {
         Presence h = host("alice", "sg-a");

@@ -138,12 +138,6 @@ final class ReplicateMetrics {
         gauges.lastAnswers.put(scope, clock.instant());
     }
 
-    /** Bytes of Consul's answers read from a source for one scope (a shard, the rest, hosts, a service). */
-    void bytesRead(String source, String scope, long bytes) {
-        Counter.builder("replicate_source_bytes").description("bytes of answers read from a source's Consul")
-                .baseUnit("bytes").tag("source", source).tag("scope", scope).register(registry).increment(bytes);
-    }
-
     void error(String source) {
         Counter.builder("replicate_errors").tag("source", source).register(registry).increment();
     }

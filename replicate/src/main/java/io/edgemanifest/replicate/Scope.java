@@ -36,20 +36,6 @@ public interface Scope {
         return java.util.Set.of();
     }
 
-    /**
-     * Whether the source was reset, now that this scope's index went back from {@code lastIndex}.
-     * A KV list's index is the highest ModifyIndex of its own entries and tombstones: when Consul
-     * reaps the tombstone of the shard's latest deletion, the index goes back with the source intact
-     * (a small, quiet shard: minutes after a host left). Only a reset holds deletions back.
-     */
-    default boolean sourceReset(BigInteger lastIndex) {
-        return true;
-    }
-
-    /** Ends what the scope runs on its own (watch threads); called once its replicator stopped. */
-    default void close() {
-    }
-
     /** Whether an entry found under {@link #destinationPrefix()} belongs to this scope (several may share one). */
     default boolean owns(String key, Entry entry) {
         return key.startsWith(destinationPrefix());

@@ -86,13 +86,6 @@ final class ScopeReplicator implements Runnable {
                     // arbitrarily old (a partitioned follower): no answer, as far as we are concerned.
                     throw new StaleAnswerException(snapshot.lastContactMillis());
                 }
-                if (snapshot.index().compareTo(index) < 0 && !scope.sourceReset(index)) {
-                    // Its latest tombstone was reaped, the source is intact: read it again, no hold.
-                    log.debug("{} {}: index went back from {} to {} (a tombstone reaped): reading it again",
-                            datacenter, scope.name(), index, snapshot.index());
-                    index = BigInteger.ZERO;
-                    continue;
-                }
                 if (snapshot.index().compareTo(index) < 0) {
                     // The source's index went backwards (restore, servers restarted empty): read everything
                     // again, and for a while hold the deletion of services whose agents have not re-synced.
@@ -159,7 +152,6 @@ final class ScopeReplicator implements Runnable {
                 pause(young && next.compareTo(QUICK_RETRY) > 0 ? QUICK_RETRY : next);
             }
         }
-        scope.close();
     }
 
     /** A ?stale answer older than {@code --max-stale}. */

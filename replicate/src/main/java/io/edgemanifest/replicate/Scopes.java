@@ -11,9 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import io.edgemanifest.core.consul.ConsulEndpoint;
-import io.edgemanifest.core.consul.ConsulRead;
-import io.edgemanifest.core.consul.KvShards;
 import org.kiwiproject.consul.Consul;
+import org.kiwiproject.consul.model.ConsulResponse;
 import org.kiwiproject.consul.model.health.HealthCheck;
 import org.kiwiproject.consul.model.health.ServiceHealth;
 import org.kiwiproject.consul.model.kv.Value;
@@ -90,11 +89,8 @@ final class Scopes {
         return builder.build();
     }
 
-    /**
-     * Replicates {@code <prefix>...} to {@code replica/<dc>/kv/<prefix>...}, minus excluded prefixes:
-     * a configured prefix that is not sharded, or one shard of it ({@code manifest/hosts/host-3}).
-     */
-    record Kv(Consul source, SourceReads reads, Optional<String> viaDc, String datacenter, String prefix, List<String> excludes)
+    /** Replicates {@code <prefix>...} to {@code replica/<dc>/kv/<prefix>...}, minus excluded prefixes. */
+    record Kv(Consul source, Optional<String> viaDc, String datacenter, String prefix, List<String> excludes)
             implements Scope {
 
         @Override
@@ -114,87 +110,27 @@ final class Scopes {
 
         @Override
         public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
-            ConsulRead.Answer answer = reads.get(name(), "/v1/kv/" + ConsulRead.encode(prefix), index, wait, consistent, "recurse");
-            return new Snapshot(entries(datacenter, prefix, excludes, KvShards.values(answer.body()), key -> true),
-                    answer.index(), answer.lastContactMillis());
-        }
-
-        @Override
-        public boolean sourceReset(BigInteger lastIndex) {
-            return kvBehind(reads, name(), prefix, lastIndex);
-        }
-    }
-
-    /**
-     * Replicates what a sharded prefix holds beside its shards ({@code manifest/gateways/},
-     * {@code manifest/config/}, ...; see {@link KvShards#readRest}). It owns the destination keys of
-     * the prefix that are not under the shards' target, so it never deletes a shard's keys.
-     */
-    record KvRest(Consul source, SourceReads reads, Optional<String> viaDc, String datacenter, KvShards shards,
-                  List<String> excludes) implements Scope {
-
-        @Override
-        public String name() {
-            return "kv:" + shards.prefix() + " (rest)";
-        }
-
-        @Override
-        public void checkAccess() {
-            probeRead(source, viaDc, shards.prefix());
-        }
-
-        @Override
-        public String destinationPrefix() {
-            return "replica/" + datacenter + "/kv/" + shards.prefix();
-        }
-
-        @Override
-        public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
-            KvShards.Rest rest = shards.readRest((key, at, extra) ->
-                    reads.get(name(), "/v1/kv/" + ConsulRead.encode(key), at, wait, consistent, extra), index);
-            return new Snapshot(entries(datacenter, shards.prefix(), excludes, rest.values(), shards::inRest),
-                    rest.index(), rest.lastContactMillis());
-        }
-
-        @Override
-        public boolean sourceReset(BigInteger lastIndex) {
-            return kvBehind(reads, name(), shards.prefix(), lastIndex);
-        }
-
-        @Override
-        public boolean owns(String key, Entry entry) {
-            String base = "replica/" + datacenter + "/kv/";
-            return key.startsWith(destinationPrefix()) && shards.inRest(key.substring(base.length()));
-        }
-    }
-
-    /**
-     * Whether the source's KV store as a whole is behind {@code lastIndex}: a single-key read answers
-     * the table's index (entries and tombstones, state/kvs.go kvsGetTxn), which reaping never lowers.
-     */
-    static boolean kvBehind(SourceReads reads, String scope, String key, BigInteger lastIndex) {
-        return reads.get(scope, "/v1/kv/" + ConsulRead.encode(key), BigInteger.ZERO, Duration.ZERO, false).index()
-                .compareTo(lastIndex) < 0;
-    }
-
-    private static Map<String, Entry> entries(String datacenter, String prefix, List<String> excludes, List<Value> values,
-                                              java.util.function.Predicate<String> mine) {
-        Map<String, Entry> entries = new LinkedHashMap<>();
-        for (Value value : values) {
-            String key = value.getKey();
-            if (key == null || !key.startsWith(prefix) || !mine.test(key) || excludes.stream().anyMatch(key::startsWith)) {
-                continue;
+            ConsulResponse<List<Value>> response = source.keyValueClient()
+                    .getConsulResponseWithValues(prefix, options(index, wait, consistent, viaDc));
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            List<Value> values = response.getResponse() == null ? List.of() : response.getResponse();
+            for (Value value : values) {
+                String key = value.getKey();
+                if (key == null || !key.startsWith(prefix) || excludes.stream().anyMatch(key::startsWith)) {
+                    continue;
+                }
+                entries.put("replica/" + datacenter + "/kv/" + key,
+                        new Entry(value.getValue().orElse(""), value.getFlags()));
             }
-            entries.put("replica/" + datacenter + "/kv/" + key, new Entry(value.getValue().orElse(""), value.getFlags()));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
-        return entries;
     }
 
     /**
      * Replicates every instance of a service, healthy or not, to
      * {@code replica/<dc>/services/<service-id>} as JSON with the aggregated check status.
      */
-    record Service(Consul source, SourceReads reads, ConsulEndpoint reach, Optional<String> viaDc, String datacenter, String service)
+    record Service(Consul source, ConsulEndpoint reach, Optional<String> viaDc, String datacenter, String service)
             implements Scope {
 
         @Override
@@ -214,9 +150,9 @@ final class Scopes {
 
         @Override
         public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
-            ConsulRead.Answer answer = reads.get(name(), "/v1/health/service/" + ConsulRead.encode(service), index, wait,
-                    consistent);
-            List<ServiceHealth> instances = parse(answer.body(), SERVICE_HEALTH);
+            ConsulResponse<List<ServiceHealth>> response = source.healthClient()
+                    .getAllServiceInstances(service, options(index, wait, consistent, viaDc));
+            List<ServiceHealth> instances = response.getResponse() == null ? List.of() : response.getResponse();
             List<ServiceHealth> addressable = instances.stream().filter(health -> {
                 String id = health.getService().getId();
                 return id != null && !id.isBlank() && !id.contains("/"); // not addressable as one key: never ours
@@ -228,7 +164,7 @@ final class Scopes {
                     health -> aggregate(health.getChecks()));
             Map<String, Entry> entries = new LinkedHashMap<>();
             best.forEach((id, health) -> entries.put(destinationPrefix() + id, new Entry(encode(health), 0)));
-            return new Snapshot(entries, answer.index(), answer.lastContactMillis());
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
 
         @Override
@@ -279,10 +215,10 @@ final class Scopes {
      * the nodes' {@code serfHealth}: a host whose agent died keeps a "passing" TTL check in the
      * catalog (nobody is left to expire it) while its node's serfHealth turns critical.
      */
-    record Hosts(Consul source, SourceReads reads, ConsulEndpoint reach, Optional<String> viaDc, String datacenter) implements Scope {
+    record Hosts(Consul source, ConsulEndpoint reach, Optional<String> viaDc, String datacenter) implements Scope {
 
         static final String TAG = "host";
-        static final String FILTER = "ServiceTags contains \"" + TAG + "\" or CheckID == \"serfHealth\"";
+        private static final String FILTER = "ServiceTags contains \"" + TAG + "\" or CheckID == \"serfHealth\"";
 
         @Override
         public String name() {
@@ -302,25 +238,11 @@ final class Scopes {
 
         @Override
         public Snapshot fetch(BigInteger index, Duration wait, boolean consistent) {
-            ConsulRead.Answer answer = reads.get(name(), "/v1/health/state/any", index, wait, consistent,
-                    "filter=" + ConsulRead.encode(FILTER));
-            List<HealthCheck> checks = parse(answer.body(), HEALTH_CHECKS);
-            return new Snapshot(entries(checks), answer.index(), answer.lastContactMillis());
-        }
-
-        /** Every host of these checks (host services' checks and their nodes' serfHealth), best instance per ID. */
-        Map<String, Entry> entries(List<HealthCheck> checks) {
-            Map<String, Entry> entries = new LinkedHashMap<>();
-            candidates(checks).forEach((id, candidate) -> entries.put(destinationPrefix() + id, candidate.entry()));
-            return entries;
-        }
-
-        /** A host instance's replica document and the status it is ranked by. */
-        record Candidate(String status, Entry entry) {
-        }
-
-        /** The host instances of these checks, best per ID, each with its status and document. */
-        Map<String, Candidate> candidates(List<HealthCheck> checks) {
+            QueryOptions base = options(index, wait, consistent, viaDc);
+            QueryOptions options = ImmutableQueryOptions.copyOf(base).withFilter(FILTER);
+            ConsulResponse<List<HealthCheck>> response = source.healthClient()
+                    .getChecksByState(org.kiwiproject.consul.model.State.ANY, options);
+            List<HealthCheck> checks = response.getResponse() == null ? List.of() : response.getResponse();
             Map<String, String> nodeHealth = new java.util.HashMap<>();
             for (HealthCheck check : checks) {
                 if (check.getServiceId().orElse("").isEmpty()) {
@@ -368,9 +290,9 @@ final class Scopes {
             // instance behind until Consul reaps it): the best instance speaks for the host.
             Map<String, Map<String, Object>> best = bestPerId(instances.values(), doc -> (String) doc.get("id"),
                     doc -> (String) doc.get("status"));
-            Map<String, Candidate> candidates = new LinkedHashMap<>();
-            best.forEach((id, doc) -> candidates.put(id, new Candidate((String) doc.get("status"), new Entry(encodeDoc(doc, id), 0))));
-            return candidates;
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            best.forEach((id, doc) -> entries.put(destinationPrefix() + id, new Entry(encodeDoc(doc, id), 0)));
+            return new Snapshot(entries, indexOf(response), response.getLastContact());
         }
 
         @Override
@@ -449,21 +371,7 @@ final class Scopes {
         }
     }
 
-    private static final com.fasterxml.jackson.core.type.TypeReference<List<ServiceHealth>> SERVICE_HEALTH =
-            new com.fasterxml.jackson.core.type.TypeReference<>() { };
-    static final com.fasterxml.jackson.core.type.TypeReference<List<HealthCheck>> HEALTH_CHECKS =
-            new com.fasterxml.jackson.core.type.TypeReference<>() { };
-
-    /** A health answer, read with consul-client's own mapper (its models); {@code []} for an empty body. */
-    static <T> List<T> parse(byte[] body, com.fasterxml.jackson.core.type.TypeReference<List<T>> type) {
-        if (body.length == 0) {
-            return List.of();
-        }
-        try {
-            List<T> list = org.kiwiproject.consul.util.Jackson.MAPPER.readValue(body, type);
-            return list == null ? List.of() : list;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("unreadable Consul answer", e);
-        }
+    private static BigInteger indexOf(ConsulResponse<?> response) {
+        return response.getIndex() == null ? BigInteger.ZERO : response.getIndex();
     }
 }

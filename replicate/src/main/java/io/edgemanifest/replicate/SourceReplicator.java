@@ -1,7 +1,6 @@
 package io.edgemanifest.replicate;
 
 import io.edgemanifest.core.consul.ConsulEndpoint;
-import io.edgemanifest.core.consul.KvShards;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,8 +14,6 @@ final class SourceReplicator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SourceReplicator.class);
     /** Services replicated by name; hosts, each with a name of its own, are one {@link Scopes.Hosts} scope. */
     static final List<String> SERVICES = List.of("gateway", "stargate");
-    /** Where host records live, {@code manifest/hosts/host-<uuid>}: the prefix the KV shards split. */
-    static final String HOST_RECORDS = "manifest/hosts/host-";
 
     private final SourceSpec source;
     private final SourceStatus status;
@@ -35,26 +32,13 @@ final class SourceReplicator implements AutoCloseable {
         this.sourceClient = reach.watchClient(settings.blockingWait());
         Optional<String> viaDc = source.direct().isPresent() ? Optional.empty() : Optional.of(source.datacenter());
         String dc = source.datacenter();
-        SourceReads reads = new SourceReads(reach, viaDc, dc, settings.blockingWait(), metrics);
         List<Scope> all = new ArrayList<>();
         for (String prefix : settings.prefixes()) {
-            // Host records split by the first character of their ID: a change costs a read of its
-            // shard, not of every host's record (see KvShards).
-            KvShards shards = KvShards.split(prefix, HOST_RECORDS);
-            if (!shards.sharded()) {
-                all.add(new Scopes.Kv(sourceClient, reads, viaDc, dc, prefix, settings.excludes()));
-                continue;
-            }
-            for (String shard : shards.shardPrefixes()) {
-                all.add(new Scopes.Kv(sourceClient, reads, viaDc, dc, shard, settings.excludes()));
-            }
-            all.add(new Scopes.KvRest(sourceClient, reads, viaDc, dc, shards, settings.excludes()));
+            all.add(new Scopes.Kv(sourceClient, viaDc, dc, prefix, settings.excludes()));
         }
-        // Hosts node by node: a change reads its agent's hosts, not the datacenter's (see HostsByNode).
-        all.add(new HostsByNode(new Scopes.Hosts(sourceClient, reads, reach, viaDc, dc), reads, settings.blockingWait(),
-                settings.maxBackoff()));
+        all.add(new Scopes.Hosts(sourceClient, reach, viaDc, dc));
         for (String service : SERVICES) {
-            all.add(new Scopes.Service(sourceClient, reads, reach, viaDc, dc, service));
+            all.add(new Scopes.Service(sourceClient, reach, viaDc, dc, service));
         }
         this.status = new SourceStatus(dc, all.stream().map(Scope::name).toList(), (key, json) -> {
             try {

@@ -31,8 +31,6 @@ class ReplicateIT {
     static final ConsulExtension consul = ConsulExtension.datacenters("explorer", "sg-a", "sg-b", "sg-c");
 
     private static Replicator replicator;
-    private static final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
-            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private static Consul dest;
     private static Consul a;
     private static Consul b;
@@ -52,7 +50,7 @@ class ReplicateIT {
         ReplicateSettings settings = new ReplicateSettings(List.of("manifest/"), List.of("manifest/config/secret/"),
                 Duration.ofSeconds(5), 0.5, 100, Duration.ofSeconds(1), Duration.ofSeconds(1));
         replicator = new Replicator(new Replicator.ReplicateConfig(destination, sources, settings,
-                Duration.ofSeconds(3), Duration.ofMillis(500)), registry).start();
+                Duration.ofSeconds(3), Duration.ofMillis(500))).start();
         await().atMost(Duration.ofSeconds(20)).until(() -> replicator.held().size() == 3);
     }
 
@@ -90,51 +88,6 @@ class ReplicateIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> replica(dc, "manifest/config/motd").isEmpty());
             assertThat(replica(dc, "manifest/config/keep")).contains("stays");
         }
-    }
-
-    /** Bytes replicate read from {@code dc} for one scope so far ({@code replicate_source_bytes_total}). */
-    private static double bytesRead(String dc, String scope) {
-        var counter = registry.find("replicate_source_bytes").tag("source", dc).tag("scope", scope).counter();
-        return counter == null ? 0 : counter.count();
-    }
-
-    @Test
-    void aHostRecordChangeIsReadByItsShardOnlyAndEmptyingAShardLeavesEveryOtherKey() {
-        String in3 = "host-30000000-0000-4000-8000-000000000003";
-        String in7 = "host-70000000-0000-4000-8000-000000000007";
-        c.keyValueClient().putValue("manifest/hosts/" + in3, "{\"v\":0}");
-        c.keyValueClient().putValue("manifest/hosts/" + in7, "{\"v\":0}");
-        c.keyValueClient().putValue("manifest/hosts/host-rc-9", "hand-made ID: shard r");
-        c.keyValueClient().putValue("manifest/hosts/odd", "not a host ID: the rest");
-        c.keyValueClient().putValue("manifest/gateways/gateway-1", "{}");
-        await().atMost(Duration.ofSeconds(15)).until(() -> replica("sg-c", "manifest/hosts/" + in7).isPresent()
-                && replica("sg-c", "manifest/hosts/" + in3).isPresent()
-                && replica("sg-c", "manifest/hosts/host-rc-9").isPresent()
-                && replica("sg-c", "manifest/hosts/odd").isPresent()
-                && replica("sg-c", "manifest/gateways/gateway-1").isPresent());
-
-        double shard3 = bytesRead("sg-c", "kv:manifest/hosts/host-3");
-        double shard7 = bytesRead("sg-c", "kv:manifest/hosts/host-7");
-        for (int v = 1; v <= 10; v++) {
-            c.keyValueClient().putValue("manifest/hosts/" + in3, "{\"v\":" + v + "}");
-            String expected = "{\"v\":" + v + "}";
-            await().atMost(Duration.ofSeconds(10)).until(() -> replica("sg-c", "manifest/hosts/" + in3).equals(Optional.of(expected)));
-        }
-        double read3 = bytesRead("sg-c", "kv:manifest/hosts/host-3") - shard3;
-        double read7 = bytesRead("sg-c", "kv:manifest/hosts/host-7") - shard7;
-        // Ten changes under host-3 were ten answers of its shard; host-7's blocking query did not wake
-        // for them (at most its 5 s wait ran out once or twice meanwhile, an answer of one record).
-        assertThat(read3).isGreaterThanOrEqualTo(10 * "{\"v\":0}".length());
-        assertThat(read7).isLessThan(read3 / 3);
-
-        // Emptying shard 3 at the source (a mass deletion within that shard: confirmed, then applied)
-        // deletes its key only; every other shard's keys and the rest's stay in the replica.
-        c.keyValueClient().deleteKey("manifest/hosts/" + in3);
-        await().atMost(Duration.ofSeconds(15)).until(() -> replica("sg-c", "manifest/hosts/" + in3).isEmpty());
-        assertThat(replica("sg-c", "manifest/hosts/" + in7)).contains("{\"v\":0}");
-        assertThat(replica("sg-c", "manifest/hosts/host-rc-9")).isPresent();
-        assertThat(replica("sg-c", "manifest/hosts/odd")).isPresent();
-        assertThat(replica("sg-c", "manifest/gateways/gateway-1")).isPresent();
     }
 
     @Test

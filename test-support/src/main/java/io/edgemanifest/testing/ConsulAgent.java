@@ -382,7 +382,6 @@ public final class ConsulAgent implements AutoCloseable {
                   "disable_update_check": true,%s
                   "retry_join_wan": [%s],
                   "retry_interval_wan": "1s",%s%s
-                  "limits": {"http_max_conns_per_client": 4096},
                   "ports": {"http": %d, "https": %d, "dns": -1, "serf_lan": %d, "serf_wan": %d, "server": %d, "grpc": %d}
                 }
                 """.formatted(logLevel == null ? "" : "\n  \"log_level\": \"" + logLevel + "\",", join, aclJson(), httpsJson(), ports.http(), https == null ? -1 : httpsPort, ports.serfLan(), ports.serfWan(), ports.server(), ports.grpc());

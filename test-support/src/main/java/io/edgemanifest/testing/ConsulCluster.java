@@ -553,9 +553,6 @@ public final class ConsulCluster implements AutoCloseable {
             b.append("  \"retry_interval_wan\": \"1s\",\n");
             b.append("  \"advertise_addr_wan\": \"127.0.0.1\",\n");
         }
-        // Every shard of replicate and of the Explorer's ingest is a blocking HTTP connection from one
-        // address (docs/architecture.md, read path): more than the default 200 per client.
-        b.append("  \"limits\": {\"http_max_conns_per_client\": 4096},\n");
         b.append("  \"retry_join\": ").append(jsonList(lan)).append(",\n");
         b.append("  \"retry_interval\": \"1s\",\n");
         if (!server && advertiseHostUrl) {

@@ -3,8 +3,6 @@ package io.edgemanifest.explorer.ingest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.edgemanifest.core.consul.ConsulEndpoint;
-import io.edgemanifest.core.consul.ConsulRead;
-import io.edgemanifest.core.consul.KvShards;
 import io.edgemanifest.core.presence.Backoff;
 import io.edgemanifest.explorer.store.Change;
 import io.edgemanifest.explorer.store.Device;
@@ -46,9 +44,6 @@ public final class ReplicaIngest implements AutoCloseable {
 
     private final DeviceStore store;
     private final Consul consul;
-    /** Watches read through {@link ConsulRead} so their bytes are counted ({@code explorer_ingest_bytes_total}). */
-    private final ConsulEndpoint endpoint;
-    private final io.micrometer.core.instrument.MeterRegistry registry;
     private final Clock clock;
     private final Object lock = new Object();
     private final Map<String, Device> known = new HashMap<>();
@@ -141,8 +136,6 @@ public final class ReplicaIngest implements AutoCloseable {
         this.store = Objects.requireNonNull(store, "store");
         this.outbox = new StoreWriter(store, warn, device -> known.put(device.id(), device));
         this.consul = endpoint.watchClient(WAIT);
-        this.endpoint = endpoint;
-        this.registry = metrics;
         this.clock = clock;
     }
 
@@ -154,8 +147,7 @@ public final class ReplicaIngest implements AutoCloseable {
         // From here on the Explorer observes: time outside every observation period (the Explorer
         // down) is "no data" in availability, not credited to a device's last state (#12 item 8).
         observation = store.beginObservation(clock.instant());
-        watch("replicate/status/", (index, consistent) -> readPrefix("all", "status", "replicate/status/", index, consistent),
-                this::onStatus);
+        watch("replicate/status/", this::onStatus);
         // Answers drive every transition but one: a grace running out. Look for those each second.
         threads.add(Thread.ofVirtual().name("ingest-record-grace").start(this::expireGraces));
         return this;
@@ -191,67 +183,7 @@ public final class ReplicaIngest implements AutoCloseable {
     /** Datacenter -> reachable, as last decided (a copy of the views' flags the API may read at any time). */
     private final Map<String, Boolean> reachability = new ConcurrentHashMap<>();
 
-    /** One answer of a watched prefix, shard or rest: its entries and Consul's index. */
-    private record Read(List<Value> values, BigInteger index) {
-    }
-
-    /** Reads one watched part: blocking when {@code index > 0}; a consistent read for a confirmation. */
-    @FunctionalInterface
-    private interface Reader {
-        Read read(BigInteger index, boolean consistent);
-    }
-
-    /** {@code GET /v1/kv/<prefix>?recurse}, its bytes counted for {@code dc}'s {@code shard}. */
-    private Read readPrefix(String dc, String shard, String prefix, BigInteger index, boolean consistent) {
-        ConsulRead.Answer answer = ConsulRead.get(endpoint, "/v1/kv/" + ConsulRead.encode(prefix)
-                + ConsulRead.query(index, WAIT, consistent, java.util.Optional.empty(), "recurse"), READ_TIMEOUT, bytes -> countBytes(dc, shard, bytes));
-        return new Read(KvShards.values(answer.body()), answer.index());
-    }
-
-    /** The rest of a sharded prefix (see {@link KvShards#readRest}), its bytes counted for {@code dc}'s {@code shard}. */
-    private Read readRest(String dc, String shard, KvShards shards, BigInteger index, boolean consistent) {
-        KvShards.Rest rest = shards.readRest((key, at, extra) -> ConsulRead.get(endpoint, "/v1/kv/" + ConsulRead.encode(key)
-                + ConsulRead.query(at, WAIT, consistent, java.util.Optional.empty(), extra), READ_TIMEOUT,
-                bytes -> countBytes(dc, shard, bytes)), index);
-        return new Read(rest.values(), rest.index());
-    }
-
-    private static final Duration READ_TIMEOUT = WAIT.plus(WAIT.dividedBy(16)).plusSeconds(10);
-
-    private void countBytes(String dc, String shard, long bytes) {
-        io.micrometer.core.instrument.Counter.builder("explorer_ingest_bytes").baseUnit("bytes")
-                .description("bytes of answers read from the replica, per datacenter and watched shard")
-                .tag("datacenter", dc).tag("shard", shard).register(registry).increment(bytes);
-    }
-
-    /**
-     * Watches of one datacenter's half (records or services): one per shard of host IDs and one for
-     * the rest, so a change wakes and reads its own shard only (see {@link KvShards}).
-     */
-    private void watchSharded(String dc, String half, KvShards shards, TriConsumer onAnswer) {
-        for (String shard : shards.shardPrefixes()) {
-            String label = half + ":" + shard.substring(shards.prefix().length());
-            watch(shard, (index, consistent) -> readPrefix(dc, label, shard, index, consistent),
-                    (values, reader) -> onAnswer.accept(shard, values, reader));
-        }
-        String rest = shards.prefix() + REST;
-        watch(rest, (index, consistent) -> readRest(dc, half + ":rest", shards, index, consistent),
-                (values, reader) -> onAnswer.accept(rest, values, reader));
-    }
-
-    /** The name of a sharded prefix's rest among its shards. */
-    private static final String REST = "(rest)";
-
-    @FunctionalInterface
-    private interface TriConsumer {
-        void accept(String shard, List<Value> values, Reader reader);
-    }
-
-    private void watch(String prefix, Reader reader, Consumer<List<Value>> onAnswer) {
-        watch(prefix, reader, (values, r) -> onAnswer.accept(values));
-    }
-
-    private void watch(String prefix, Reader reader, java.util.function.BiConsumer<List<Value>, Reader> onAnswer) {
+    private void watch(String prefix, Consumer<List<Value>> onAnswer) {
         if (!watched.add(prefix)) {
             return;
         }
@@ -261,12 +193,14 @@ public final class ReplicaIngest implements AutoCloseable {
             boolean refused = false;
             while (running) {
                 try {
-                    Read response = reader.read(index, false);
-                    BigInteger next = response.index();
+                    QueryOptions options = index.signum() == 0 ? QueryOptions.BLANK
+                            : QueryOptions.blockSeconds((int) WAIT.toSeconds(), index).build();
+                    ConsulResponse<List<Value>> response = consul.keyValueClient().getConsulResponseWithValues(prefix, options);
+                    BigInteger next = response.getIndex() == null ? BigInteger.ZERO : response.getIndex();
                     if (index.signum() > 0 && next.equals(index)) {
                         continue;
                     }
-                    onAnswer.accept(response.values(), reader);
+                    onAnswer.accept(response.getResponse() == null ? List.of() : response.getResponse());
                     // Only once applied: an answer whose handling failed (a guarded re-read that did
                     // not answer) is asked for again instead of waiting for the next change.
                     index = next.compareTo(index) < 0 ? BigInteger.ZERO : next;
@@ -389,8 +323,8 @@ public final class ReplicaIngest implements AutoCloseable {
             }
         }
         for (String dc : Set.copyOf(views.keySet())) {
-            watchSharded(dc, "kv", recordShards(dc), (shard, answer, reader) -> onRecords(dc, shard, answer, reader));
-            watchSharded(dc, "services", serviceShards(dc), (shard, answer, reader) -> onServices(dc, shard, answer, reader));
+            watch("replica/" + dc + "/kv/manifest/", answer -> onRecords(dc, answer));
+            watch("replica/" + dc + "/services/", answer -> onServices(dc, answer));
         }
         for (String dc : caughtUp) {
             rereadReplica(dc);
@@ -406,20 +340,10 @@ public final class ReplicaIngest implements AutoCloseable {
      */
     private void rereadReplica(String dc) {
         try {
-            KvShards records = recordShards(dc);
-            for (String shard : records.shardPrefixes()) {
-                Reader reader = (index, consistent) -> readPrefix(dc, "kv:" + shard.substring(records.prefix().length()), shard, index, consistent);
-                onRecords(dc, shard, reader.read(BigInteger.ZERO, false).values(), reader);
-            }
-            Reader recordRest = (index, consistent) -> readRest(dc, "kv:rest", records, index, consistent);
-            onRecords(dc, records.prefix() + REST, recordRest.read(BigInteger.ZERO, false).values(), recordRest);
-            KvShards services = serviceShards(dc);
-            for (String shard : services.shardPrefixes()) {
-                Reader reader = (index, consistent) -> readPrefix(dc, "services:" + shard.substring(services.prefix().length()), shard, index, consistent);
-                onServices(dc, shard, reader.read(BigInteger.ZERO, false).values(), reader);
-            }
-            Reader serviceRest = (index, consistent) -> readRest(dc, "services:rest", services, index, consistent);
-            onServices(dc, services.prefix() + REST, serviceRest.read(BigInteger.ZERO, false).values(), serviceRest);
+            List<Value> records = consul.keyValueClient().getValues("replica/" + dc + "/kv/manifest/");
+            List<Value> services = consul.keyValueClient().getValues("replica/" + dc + "/services/");
+            onRecords(dc, records);
+            onServices(dc, services);
         } catch (RuntimeException e) {
             // No verdict from what may be stale: syncing until the next status answer (a beat within 5 s).
             synchronized (lock) {
@@ -451,52 +375,26 @@ public final class ReplicaIngest implements AutoCloseable {
         }
     }
 
-    /** Host records split by the first character of their ID, and the rest (gateways, stargates, config). */
-    static KvShards recordShards(String dc) {
-        return KvShards.split("replica/" + dc + "/kv/manifest/", "replica/" + dc + "/kv/manifest/hosts/host-");
-    }
-
-    /** Host services split by the first character of their ID, and the rest (gateways, stargates). */
-    static KvShards serviceShards(String dc) {
-        return KvShards.split("replica/" + dc + "/services/", "replica/" + dc + "/services/host-");
-    }
-
-    /** The shard (or rest) of {@code shards} that holds {@code key}. */
-    private static String shardOf(KvShards shards, String key) {
-        return shards.shardOf(key).orElse(shards.prefix() + REST);
-    }
-
-    /**
-     * One shard's answer: it replaces what that shard said before, nothing else. A mass loss is
-     * judged within the shard (against what it said, or on its first answer against the devices
-     * known ONLINE whose record it would hold) and confirmed by re-reading the shard.
-     */
-    private void onRecords(String dc, String shard, List<Value> values, Reader reader) {
+    private void onRecords(String dc, List<Value> values) {
         String prefix = "replica/" + dc + "/kv/manifest/";
-        KvShards shards = recordShards(dc);
         Map<String, ReplicaView.RecordEntry> now = records(prefix, values);
         Set<String> before;
         synchronized (lock) {
             ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
-            before = view.recordShards.containsKey(shard) ? Set.copyOf(view.recordShards.get(shard).keySet())
-                    : onlineKnownIn(dc, d -> shard.equals(shardOf(shards, prefix + d.kind() + "s/" + d.id())));
+            before = view.recordsRead ? Set.copyOf(view.records.keySet()) : onlineKnownIn(dc);
         }
         if (massLoss(before, now.keySet())) {
-            now = records(prefix, confirm(dc, "records", shard, reader, before.size(), now.size()));
+            now = records(prefix, confirm(dc, "records", prefix, before.size(), now.size()));
         }
         Set<String> affected = new HashSet<>();
         boolean firstRead;
         synchronized (lock) {
             ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
-            Map<String, ReplicaView.RecordEntry> old = view.recordShards.getOrDefault(shard, Map.of());
-            diff(old, now, affected);
-            old.keySet().forEach(view.records::remove);
-            view.records.putAll(now);
-            view.recordShards.put(shard, Map.copyOf(now));
             firstRead = !view.recordsRead;
-            // Every shard answered once: absence now means absence.
-            view.recordsRead = view.recordShards.size() == shards.shardPrefixes().size() + 1;
-            firstRead = firstRead && view.recordsRead;
+            diff(view.records, now, affected);
+            view.records.clear();
+            view.records.putAll(now);
+            view.recordsRead = true;
             view.trackMissingRecords(System.nanoTime());
         }
         if (firstRead) {
@@ -569,11 +467,11 @@ public final class ReplicaIngest implements AutoCloseable {
         }
     }
 
-    /** Devices the store has ONLINE in {@code dc} that a shard would hold: what its first answer is compared with. */
-    private Set<String> onlineKnownIn(String dc, java.util.function.Predicate<Device> inShard) {
+    /** Devices the store has ONLINE in {@code dc}: what a first answer is compared with. */
+    private Set<String> onlineKnownIn(String dc) {
         Set<String> ids = new HashSet<>();
         known.values().forEach(d -> {
-            if (dc.equals(d.datacenter()) && d.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE && inShard.test(d)) {
+            if (dc.equals(d.datacenter()) && d.status() == io.edgemanifest.explorer.store.DeviceStatus.ONLINE) {
                 ids.add(d.id());
             }
         });
@@ -593,44 +491,40 @@ public final class ReplicaIngest implements AutoCloseable {
      * Waits {@link #CONFIRM_DELAY} and reads {@code prefix} again, consistently: that answer is
      * applied, whatever it says. A re-read that fails throws, and the watch asks again.
      */
-    private List<Value> confirm(String dc, String what, String prefix, Reader reader, int had, int has) {
+    private List<Value> confirm(String dc, String what, String prefix, int had, int has) {
         log.warn("ingest: {} of {} fell from {} to {} at once: confirming with a re-read in {} ms before anything goes offline",
                 what, dc, had, has, CONFIRM_DELAY.toMillis());
         pause(CONFIRM_DELAY);
         if (!running) {
             throw new IllegalStateException("closing");
         }
-        List<Value> again = reader.read(BigInteger.ZERO, true).values();
+        List<Value> again = consul.keyValueClient().getConsulResponseWithValues(prefix, ImmutableQueryOptions.builder()
+                .consistencyMode(org.kiwiproject.consul.option.ConsistencyMode.CONSISTENT).build()).getResponse();
+        again = again == null ? List.of() : again;
         log.info("ingest: re-read of {} of {} has {} entries: applying it", what, dc, again.size());
         return again;
     }
 
-    /** One shard's answer of the services, as {@link #onRecords}. */
-    private void onServices(String dc, String shard, List<Value> values, Reader reader) {
+    private void onServices(String dc, List<Value> values) {
         String prefix = "replica/" + dc + "/services/";
-        KvShards shards = serviceShards(dc);
         Map<String, String> now = services(prefix, values);
         Set<String> before;
         synchronized (lock) {
             ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
-            before = view.serviceShards.containsKey(shard) ? passing(view.serviceShards.get(shard))
-                    : onlineKnownIn(dc, d -> shard.equals(shardOf(shards, prefix + d.id())));
+            before = view.servicesRead ? passing(view.serviceStatus) : onlineKnownIn(dc);
         }
         if (massLoss(before, passing(now))) {
-            now = services(prefix, confirm(dc, "passing services", shard, reader, before.size(), passing(now).size()));
+            now = services(prefix, confirm(dc, "passing services", prefix, before.size(), passing(now).size()));
         }
         Set<String> affected = new HashSet<>();
         boolean firstRead;
         synchronized (lock) {
             ReplicaView view = views.computeIfAbsent(dc, ReplicaView::new);
-            Map<String, String> old = view.serviceShards.getOrDefault(shard, Map.of());
-            diff(old, now, affected);
-            old.keySet().forEach(view.serviceStatus::remove);
-            view.serviceStatus.putAll(now);
-            view.serviceShards.put(shard, Map.copyOf(now));
             firstRead = !view.servicesRead;
-            view.servicesRead = view.serviceShards.size() == shards.shardPrefixes().size() + 1;
-            firstRead = firstRead && view.servicesRead;
+            diff(view.serviceStatus, now, affected);
+            view.serviceStatus.clear();
+            view.serviceStatus.putAll(now);
+            view.servicesRead = true;
             view.trackMissingRecords(System.nanoTime());
         }
         if (firstRead) {

@@ -25,9 +25,6 @@ final class ReplicaView {
     final String datacenter;
     final Map<String, RecordEntry> records = new HashMap<>();
     final Map<String, String> serviceStatus = new HashMap<>();
-    /** What each watched shard (and the rest) said last: an answer replaces its own shard's part only. */
-    final Map<String, Map<String, RecordEntry>> recordShards = new HashMap<>();
-    final Map<String, Map<String, String>> serviceShards = new HashMap<>();
     /**
      * Devices whose service passes here while their record is gone, since when. Any host on a
      * shared Consul agent can destroy another's session, deleting its record (Consul 1.8 grants

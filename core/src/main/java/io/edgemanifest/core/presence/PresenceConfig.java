@@ -38,11 +38,15 @@ public record PresenceConfig(ConsulEndpoint endpoint, CheckSpec check, Duration 
     }
 
     /**
-     * The read timeout of this presence's Consul requests: a hung agent must not hold a heartbeat
-     * past the next one, so it is the tick interval, kept between 1 s and 10 s.
+     * The read timeout of this presence's Consul requests, kept between 1 s and 10 s. A hung agent
+     * must not hold a heartbeat past the next one, so for a gRPC node it is the tick interval. For a
+     * TTL node it is half the heartbeat (a quarter of the TTL): a beat that times out is asked again
+     * at once with the patience of a TTL (ConsulPresence#patientPass), and that second ask must still
+     * reach the agent before the check, last passed one heartbeat earlier, expires — with the
+     * heartbeat at TTL/2 (#15) a timeout of a whole heartbeat would send it exactly at the expiry.
      */
     public Duration requestTimeout() {
-        Duration tick = check.tickInterval();
+        Duration tick = check instanceof CheckSpec.Ttl ttl ? ttl.heartbeat().dividedBy(2) : check.tickInterval();
         return tick.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1)
                 : tick.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : tick;
     }

@@ -211,7 +211,7 @@ public final class ExplorerYearsBench {
         long pair = Duration.ofDays(365).toSeconds() / (o.eventsPerDevice() / 2);
         String base = "TIMESTAMP WITH TIME ZONE '" + start.toString().replace('T', ' ').replace("Z", "+00") + "'";
         java.util.function.BiFunction<String, String, String> at = (i, k) -> "(" + base + " + ((" + k + " / 2) * " + pair
-                + " + CASE WHEN MOD(" + k + ", 2) = 1 THEN " + (pair * 85 / 100) + " ELSE 0 END + MOD(" + i + " * 7919 + " + k
+                + " + CASE WHEN MOD(" + k + ", 2) = 1 THEN " + (pair * 85 / 100) + " ELSE 0 END + MOD(CAST(" + i + " AS BIGINT) * 7919 + " + k
                 + " * 104729, " + Math.max(1, pair / 10) + ")) * INTERVAL '1' SECOND)";
         String rows = pg ? "(SELECT g AS i FROM generate_series(1, " + o.devices() + ") g) r"
                 : "(SELECT \"X\" AS i FROM SYSTEM_RANGE(1, " + o.devices() + ")) r";

@@ -148,7 +148,14 @@ final class AgentDiscovery implements AutoCloseable {
         if (!agents.equals(before)) {
             log.info("agent discovery: {} agent(s) take hosts{}", agents.size(), agents.isEmpty() ? " (none advertises "
                     + AdvertisedAgents.META_KEY + ": hosts use the agents they were given)" : ": " + agents);
-            listeners.forEach(l -> l.accept(agents));
+            for (Consumer<List<URI>> listener : listeners) {
+                try {
+                    listener.accept(agents);
+                } catch (RuntimeException e) {
+                    // One failing listener must not keep this change from the others (current is set).
+                    log.warn("agent discovery: a listener failed on {}", agents, e);
+                }
+            }
         }
     }
 

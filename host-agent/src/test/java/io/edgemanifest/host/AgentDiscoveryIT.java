@@ -159,6 +159,8 @@ class AgentDiscoveryIT {
             assertThat(host.attachedTo()).contains(alias);
             await().atMost(Duration.ofSeconds(10)).until(() -> host.presence().state() == PresenceState.PRESENT);
             Presence before = host.presence();
+            String session = sessionOf(cluster, id);
+            assertThat(session).as("session holding the record of %s", id).isNotEmpty();
             late.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> late.current() != null && late.current().size() == 3);
             assertThat(late.nodeOf(alias.url())).isEqualTo(nodeOf.get(own));
@@ -168,6 +170,8 @@ class AgentDiscoveryIT {
                         assertThat(host.presence()).isSameAs(before);
                         assertThat(host.attachedTo()).contains(alias);
                         assertThat(before.state()).isEqualTo(PresenceState.PRESENT);
+                        // The record is never re-made (a deregistered instance invalidates its session).
+                        assertThat(sessionOf(cluster, id)).as("session holding the record of %s", id).isEqualTo(session);
                         assertThat(instances(cluster.server(1).get(PASSING_HOSTS).orElse("[]")).get(id))
                                 .as("passing instances of %s", id).containsExactly(nodeOf.get(own));
                     });
@@ -231,6 +235,16 @@ class AgentDiscoveryIT {
         @Override
         public void close() {
             executor.shutdownNow();
+        }
+    }
+
+    /** The session holding a host's record, "" when there is none. */
+    private static String sessionOf(ConsulCluster cluster, String id) {
+        try {
+            JsonNode entries = JSON.readTree(cluster.server(1).get("/v1/kv/manifest/hosts/" + id).orElse("[]"));
+            return entries.isEmpty() ? "" : entries.get(0).path("Session").asText("");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -56,6 +56,26 @@ final class AdvertisedAgents {
         }
     }
 
+    /**
+     * The node of every valid advertised URL of {@code catalogNodes} (live or not), by that URL as
+     * {@link #parse} lists it: one agent may be known to a host under two URLs (its bootstrap
+     * {@code http://name:8500} and the advertised one), and only the node name says it is one agent.
+     */
+    static java.util.Map<URI, String> nodes(String catalogNodes) {
+        try {
+            java.util.Map<URI, String> nodes = new java.util.HashMap<>();
+            for (JsonNode node : JSON.readTree(catalogNodes)) {
+                URI uri = valid(node.path("Meta").path(META_KEY).asText("").strip());
+                if (uri != null) {
+                    nodes.put(uri, node.path("Node").asText());
+                }
+            }
+            return nodes;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UncheckedIOException("Consul's catalog answer is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     /** An http(s) URL with a host, or null: a typo in one agent's meta must not take hosts nowhere. */
     private static URI valid(String text) {
         try {

@@ -43,7 +43,16 @@ final class AgentDiscovery implements AutoCloseable {
     private final List<Consumer<List<URI>>> listeners = new CopyOnWriteArrayList<>();
     private final CountDownLatch firstAnswer = new CountDownLatch(1);
     private volatile List<URI> current;
+    /**
+     * The Consul node behind each URL we know (the advertised ones from the catalog, the given ones
+     * from {@code /v1/agent/self}): one agent may be known under two URLs, and a host moving between
+     * them must not deregister its new instance as the old one.
+     */
+    private final java.util.Map<URI, String> nodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Given URLs whose node we asked for (or were refused): asked once each. */
+    private final java.util.Set<URI> resolving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private Thread thread;
 
     /**
@@ -71,6 +80,15 @@ final class AgentDiscovery implements AutoCloseable {
     /** The advertised live agents of the last answer; null before the first. */
     List<URI> current() {
         return current;
+    }
+
+    /** The Consul node behind {@code url} (trailing slashes ignored), or null when not known. */
+    String nodeOf(URI url) {
+        return nodes.get(normal(url));
+    }
+
+    private static URI normal(URI url) {
+        return URI.create(url.toString().replaceAll("/+$", ""));
     }
 
     /**
@@ -107,12 +125,14 @@ final class AgentDiscovery implements AutoCloseable {
         while (!closed) {
             ConsulEndpoint endpoint = bootstrap.get(asking % bootstrap.size());
             try {
+                resolveNode(endpoint);
                 HttpResponse<String> nodes = get(endpoint, "/v1/catalog/nodes?stale&index=" + index
                         + "&wait=" + wait.toSeconds() + "s", wait.plusSeconds(10));
                 String critical = get(endpoint, CRITICAL_SERF, Duration.ofSeconds(10)).body();
                 long next = nodes.headers().firstValueAsLong("X-Consul-Index").orElse(0);
                 // An index that went backwards (servers restarted empty) starts over; 0 never blocks.
                 index = next < index || next <= 0 ? 0 : next;
+                AdvertisedAgents.nodes(nodes.body()).forEach((url, node) -> this.nodes.put(normal(url), node));
                 publish(AdvertisedAgents.parse(nodes.body(), critical));
                 if (failing) {
                     log.info("agent discovery: reading the catalog through {} again", endpoint);
@@ -141,6 +161,32 @@ final class AgentDiscovery implements AutoCloseable {
         }
     }
 
+    /**
+     * Learns once which node a given agent is ({@code Config.NodeName} of {@code /v1/agent/self}).
+     * A token without {@code agent read} (a host's, under ACLs) is refused: the node stays unknown
+     * and that URL is compared as a string, as before.
+     */
+    private void resolveNode(ConsulEndpoint endpoint) throws InterruptedException {
+        URI url = normal(endpoint.url());
+        if (nodes.containsKey(url) || !resolving.add(url)) {
+            return;
+        }
+        try {
+            String node = JSON.readTree(get(endpoint, "/v1/agent/self", Duration.ofSeconds(10)).body())
+                    .path("Config").path("NodeName").asText("");
+            if (!node.isEmpty()) {
+                nodes.put(url, node);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!(e instanceof RawConsul.Refused r && r.getCode() == 403)) {
+                resolving.remove(url); // unreachable or failing: try again next round
+                return;
+            }
+            log.info("agent discovery: cannot learn the node behind {} ({}): compared by URL only", endpoint,
+                    Errors.rootMessage(e));
+        }
+    }
+
     private void publish(List<URI> agents) {
         List<URI> before = current;
         current = agents;
@@ -148,7 +194,14 @@ final class AgentDiscovery implements AutoCloseable {
         if (!agents.equals(before)) {
             log.info("agent discovery: {} agent(s) take hosts{}", agents.size(), agents.isEmpty() ? " (none advertises "
                     + AdvertisedAgents.META_KEY + ": hosts use the agents they were given)" : ": " + agents);
-            listeners.forEach(l -> l.accept(agents));
+            for (Consumer<List<URI>> listener : listeners) {
+                try {
+                    listener.accept(agents);
+                } catch (RuntimeException e) {
+                    // One failing listener must not keep this change from the others (current is set).
+                    log.warn("agent discovery: a listener failed on {}", agents, e);
+                }
+            }
         }
     }
 

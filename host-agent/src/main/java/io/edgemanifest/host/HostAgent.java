@@ -59,6 +59,8 @@ public final class HostAgent implements AutoCloseable {
      * host is never without a passing instance while it moves.
      */
     private Attachment retiring;
+    /** A move to a newly joined agent, spread over half a heartbeat ({@link #onDiscovered}); guarded by lock. */
+    private ScheduledFuture<?> pendingMove;
     private long retireByNanos;
     /** How long one discovery query blocks: a failed or recovered agent is noticed within it. */
     static final Duration DISCOVERY_WAIT = Duration.ofSeconds(60);
@@ -313,11 +315,49 @@ public final class HostAgent implements AutoCloseable {
                 return;
             }
             ConsulEndpoint top = rankedIn(dc).get(0);
-            if (!top.equals(attachment.endpoint())) {
-                log.info("{}: the agents taking hosts in this datacenter changed ({} now): moving from {} to {}",
-                        id, urls.size(), attachment.endpoint(), top);
-                move(agents.indexOf(top));
+            // The same agent under another URL (given http://name:8500, advertised http://10.0.0.5:8500)
+            // is no move: leaving "the old" would deregister our one instance there.
+            if (pendingMove != null) {
+                pendingMove.cancel(false); // decided again below on the new list
+                pendingMove = null;
             }
+            if (sameAgent(top, attachment.endpoint())) {
+                return;
+            }
+            ConsulEndpoint on = attachment.endpoint();
+            if (found.stream().noneMatch(e -> sameAgent(e, on))) {
+                // Our agent is gone or critical: its beats fail anyway, move at once.
+                log.info("{}: the agents taking hosts in this datacenter changed ({} now, {} not among them): moving to {}",
+                        id, urls.size(), on, top);
+                move(agents.indexOf(top));
+                return;
+            }
+            // Our agent lives and another one (newly joined) is our choice: all the hosts it takes
+            // heard of it in the same instant, so each moves after its own random share of half a
+            // heartbeat — a stream onto the new agent, not a herd.
+            long delayMs = java.util.concurrent.ThreadLocalRandom.current()
+                    .nextLong(config.check().heartbeat().toMillis() / 2 + 1);
+            log.info("{}: the agents taking hosts in this datacenter changed ({} now): moving from {} to {} in {} ms",
+                    id, urls.size(), on, top, delayMs);
+            pendingMove = scheduler.schedule(() -> moveToChoice(dc), delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** A move {@link #onDiscovered} spread: still wanted once its delay is over? */
+    private void moveToChoice(int dc) {
+        try {
+            synchronized (lock) {
+                pendingMove = null;
+                if (closed || attachment == null || attachment.datacenter() != dc || discovered.get(dc).isEmpty()) {
+                    return;
+                }
+                ConsulEndpoint top = rankedIn(dc).get(0);
+                if (!sameAgent(top, attachment.endpoint())) {
+                    move(agents.indexOf(top));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: moving to its agent of choice failed (the supervisor still migrates if ours fails)", id, e);
         }
     }
 
@@ -433,14 +473,17 @@ public final class HostAgent implements AutoCloseable {
 
     private void attach(int index, String gateway) {
         ConsulEndpoint endpoint = agents.get(index);
-        if (retiring != null && retiring.endpoint().equals(endpoint)) {
+        if (retiring != null && sameAgent(retiring.endpoint(), endpoint)) {
             // Back to the agent a move is leaving: its instance is ours again (the new presence
             // registers over it and replaces its session), so it must not be deregistered.
             retiring.releaseWatch();
             retiring = null;
         }
-        Thread stillLeaving = leaving.remove(endpoint);
-        if (stillLeaving != null) {
+        for (ConsulEndpoint left : List.copyOf(leaving.keySet())) {
+            Thread stillLeaving = sameAgent(left, endpoint) ? leaving.remove(left) : null;
+            if (stillLeaving == null) {
+                continue;
+            }
             // Back to an agent we had left: its late deregistration must not remove our new instance.
             stillLeaving.interrupt();
             try {
@@ -472,6 +515,23 @@ public final class HostAgent implements AutoCloseable {
             gateways.start();
         }
         log.info("{}: attaching to datacenter at {}", id, endpoint);
+    }
+
+    /**
+     * One Consul agent: the same URL, or two URLs a discovery knows to be the same node (the node
+     * of an advertised URL comes from the catalog, of a given one from {@code /v1/agent/self}).
+     */
+    private boolean sameAgent(ConsulEndpoint a, ConsulEndpoint b) {
+        if (a.equals(b) || a.url().equals(b.url())) {
+            return true;
+        }
+        for (AgentDiscovery discovery : discoveries) {
+            String node = discovery == null ? null : discovery.nodeOf(a.url());
+            if (node != null && node.equals(discovery.nodeOf(b.url()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Rendezvous choice among passing gateways; a host with none stays present with gateway null. */
@@ -538,6 +598,9 @@ public final class HostAgent implements AutoCloseable {
             closed = true;
             if (supervisor != null) {
                 supervisor.cancel(false);
+            }
+            if (pendingMove != null) {
+                pendingMove.cancel(false);
             }
             if (attachment != null) {
                 attachment.close();

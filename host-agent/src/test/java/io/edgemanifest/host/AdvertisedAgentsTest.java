@@ -35,6 +35,14 @@ class AdvertisedAgentsTest {
     }
 
     @Test
+    void theNodeOfEachValidAdvertisedUrlIsKnownLiveOrNot() {
+        assertThat(AdvertisedAgents.nodes(NODES)).containsOnly(
+                java.util.Map.entry(URI.create("http://10.0.0.2:8500"), "client-2"),
+                java.util.Map.entry(URI.create("https://c1.example.net:8501"), "client-1"),
+                java.util.Map.entry(URI.create("http://10.0.0.4:8500"), "client-3"));
+    }
+
+    @Test
     void noAgentAdvertisingIsAnEmptyListAndGarbageIsAnError() {
         assertThat(AdvertisedAgents.parse("[{\"Node\": \"n\", \"Meta\": {}}]", "[]")).isEmpty();
         assertThatThrownBy(() -> AdvertisedAgents.parse("<html>", "[]")).hasMessageContaining("not JSON");

@@ -68,11 +68,28 @@ class AgentDiscoveryIT {
                 // 1. Discovery: each host is on its rendezvous choice among the three clients.
                 awaitPlaced(cluster, hosts, nodeOf, three);
                 assertThat(hosts).anyMatch(h -> HostAgent.rankFor(h.id(), three).get(0).equals(third));
+                oneAgentUnderTwoUrlsIsNoMove(cluster, nodeOf, three);
 
                 // 2. The third agent leaves: its hosts move to their second choice, the others stay put.
+                // Its leave takes its hosts' instances out of the catalog: those are missing until
+                // they pass on their second choice (bounded), the others are never missing.
                 Map<String, Presence> before = presences(hosts);
-                cluster.client(3).request("PUT", "/v1/agent/leave", null);
-                awaitPlaced(cluster, hosts, nodeOf, two);
+                Map<String, Long> leaveGaps;
+                try (GapSampler sampler = new GapSampler(cluster, hosts)) {
+                    cluster.client(3).request("PUT", "/v1/agent/leave", null);
+                    awaitPlaced(cluster, hosts, nodeOf, two);
+                    leaveGaps = sampler.finish();
+                }
+                log.info("hosts missing from the passing instances while their agent left (ms): {}", leaveGaps);
+                for (HostAgent h : hosts) {
+                    boolean wasOnThird = HostAgent.rankFor(h.id(), three).get(0).equals(third);
+                    if (wasOnThird) {
+                        assertThat(leaveGaps.getOrDefault(h.id(), 0L)).as("ms %s was missing", h.id())
+                                .isLessThanOrEqualTo(TTL.multipliedBy(2).toMillis());
+                    } else {
+                        assertThat(leaveGaps).as("hosts on staying agents").doesNotContainKey(h.id());
+                    }
+                }
                 // A graceful leave ends the agent's process once the datacenter knows.
                 await().atMost(Duration.ofSeconds(15)).until(() -> !cluster.client(3).isRunning());
                 for (HostAgent h : hosts) {
@@ -83,17 +100,11 @@ class AgentDiscoveryIT {
                 // 3. It comes back: only the hosts that choose it move, and no host is ever without a
                 // passing instance in the catalog (register on the new agent, then leave the old).
                 Map<String, Presence> onTwo = presences(hosts);
-                Set<String> gaps = ConcurrentHashMap.newKeySet();
-                ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-                try {
-                    sampler.scheduleAtFixedRate(() -> cluster.server(1).get(PASSING_HOSTS).ifPresent(json -> {
-                        Set<String> passing = instances(json).keySet();
-                        hosts.stream().map(HostAgent::id).filter(id -> !passing.contains(id)).forEach(gaps::add);
-                    }), 0, 50, TimeUnit.MILLISECONDS);
+                Map<String, Long> gaps;
+                try (GapSampler sampler = new GapSampler(cluster, hosts)) {
                     cluster.start(cluster.client(3));
                     awaitPlaced(cluster, hosts, nodeOf, three);
-                } finally {
-                    sampler.shutdownNow();
+                    gaps = sampler.finish();
                 }
                 for (HostAgent h : hosts) {
                     boolean choosesThird = HostAgent.rankFor(h.id(), three).get(0).equals(third);
@@ -103,6 +114,137 @@ class AgentDiscoveryIT {
             } finally {
                 hosts.forEach(HostAgent::close);
             }
+        }
+    }
+
+    /**
+     * A host given its own agent as {@code http://localhost:port} (the catalog advertises {@code
+     * http://127.0.0.1:port}) that attached before discovery answered: the advertised choice is
+     * the same node, so it stays where it is with its one instance — a "move" there would leave the
+     * old attachment, whose deregistration removes the new instance on that same agent.
+     */
+    private void oneAgentUnderTwoUrlsIsNoMove(ConsulCluster cluster, Map<ConsulEndpoint, String> nodeOf,
+                                             List<ConsulEndpoint> three) {
+        Path state = dir.resolve("alias");
+        String id = io.edgemanifest.core.node.NodeIdentity.loadOrCreate(state, io.edgemanifest.core.node.NodeKind.HOST);
+        ConsulEndpoint own = HostAgent.rankFor(id, three).get(0);
+        ConsulEndpoint alias = ConsulEndpoint.parse(own.url().toString().replace("127.0.0.1", "localhost"), null);
+        assertThat(alias).isNotEqualTo(own);
+        // Discovery shared with the host but started only once it is attached (as when the first
+        // answer is late): the host attaches to the URL it was given.
+        AgentDiscovery late = new AgentDiscovery(List.of(alias), Duration.ofSeconds(5));
+        Map<ConsulEndpoint, io.edgemanifest.core.consul.PassingServiceWatch> watches = new ConcurrentHashMap<>();
+        Map<ConsulEndpoint, org.kiwiproject.consul.Consul> clients = new ConcurrentHashMap<>();
+        HostAgent.Shared shared = new HostAgent.Shared() {
+            @Override
+            public io.edgemanifest.core.consul.PassingServiceWatch watch(ConsulEndpoint endpoint) {
+                return watches.computeIfAbsent(endpoint, e -> new io.edgemanifest.core.consul.PassingServiceWatch(e,
+                        io.edgemanifest.core.node.NodeKind.GATEWAY.serviceName()).start());
+            }
+
+            @Override
+            public org.kiwiproject.consul.Consul client(ConsulEndpoint endpoint) {
+                return clients.computeIfAbsent(endpoint, e -> e.client(Duration.ofSeconds(5)));
+            }
+
+            @Override
+            public AgentDiscovery discovery(List<ConsulEndpoint> group) {
+                return late;
+            }
+        };
+        HostAgent host = new HostAgent(new HostAgentConfig(List.of(List.of(alias)), state, CheckSpec.Ttl.of(TTL), null,
+                Map.of(), Duration.ofSeconds(30), Duration.ofMinutes(1), "test", true), null, shared);
+        try {
+            host.start();
+            assertThat(host.attachedTo()).contains(alias);
+            await().atMost(Duration.ofSeconds(10)).until(() -> host.presence().state() == PresenceState.PRESENT);
+            Presence before = host.presence();
+            String session = sessionOf(cluster, id);
+            assertThat(session).as("session holding the record of %s", id).isNotEmpty();
+            late.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> late.current() != null && late.current().size() == 3);
+            assertThat(late.nodeOf(alias.url())).isEqualTo(nodeOf.get(own));
+            // Through more than a TTL (an instance deregistered under it would be gone or re-made by then):
+            await().during(TTL.multipliedBy(2)).atMost(TTL.multipliedBy(3)).pollInterval(Duration.ofMillis(200))
+                    .untilAsserted(() -> {
+                        assertThat(host.presence()).isSameAs(before);
+                        assertThat(host.attachedTo()).contains(alias);
+                        assertThat(before.state()).isEqualTo(PresenceState.PRESENT);
+                        // The record is never re-made (a deregistered instance invalidates its session).
+                        assertThat(sessionOf(cluster, id)).as("session holding the record of %s", id).isEqualTo(session);
+                        assertThat(instances(cluster.server(1).get(PASSING_HOSTS).orElse("[]")).get(id))
+                                .as("passing instances of %s", id).containsExactly(nodeOf.get(own));
+                    });
+        } finally {
+            host.close();
+            late.close();
+            watches.values().forEach(io.edgemanifest.core.consul.PassingServiceWatch::close);
+            clients.values().forEach(org.kiwiproject.consul.Consul::destroy);
+        }
+    }
+
+    /**
+     * Reads the passing host instances every 50 ms and keeps, per host, the longest time it was
+     * missing (ms). A sample that fails is counted, not lost: {@link #finish} asserts there was none
+     * and that it sampled at all (an exception in a fixed-rate task would cancel it silently).
+     */
+    private static final class GapSampler implements AutoCloseable {
+        private final ConsulCluster cluster;
+        private final List<String> ids;
+        private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        private final Map<String, Long> missingSince = new HashMap<>(); // only the sampler thread
+        private final Map<String, Long> longest = new ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        GapSampler(ConsulCluster cluster, List<HostAgent> hosts) {
+            this.cluster = cluster;
+            this.ids = hosts.stream().map(HostAgent::id).toList();
+            executor.scheduleAtFixedRate(this::sample, 0, 50, TimeUnit.MILLISECONDS);
+        }
+
+        private void sample() {
+            try {
+                String json = cluster.server(1).get(PASSING_HOSTS).orElseThrow(
+                        () -> new IllegalStateException("server 1 did not answer 200"));
+                Set<String> passing = instances(json).keySet();
+                long now = System.nanoTime();
+                for (String id : ids) {
+                    if (!passing.contains(id)) {
+                        missingSince.putIfAbsent(id, now);
+                        longest.merge(id, (now - missingSince.get(id)) / 1_000_000, Math::max);
+                    } else {
+                        missingSince.remove(id);
+                    }
+                }
+                runs.incrementAndGet();
+            } catch (Throwable t) {
+                failures.add(String.valueOf(t));
+            }
+        }
+
+        /** Stops sampling; the longest gap per host that had one. */
+        Map<String, Long> finish() throws InterruptedException {
+            executor.shutdown();
+            assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).as("sampler stopped").isTrue();
+            assertThat(failures).as("failed samples").isEmpty();
+            assertThat(runs.get()).as("samples taken").isGreaterThanOrEqualTo(5);
+            return Map.copyOf(longest);
+        }
+
+        @Override
+        public void close() {
+            executor.shutdownNow();
+        }
+    }
+
+    /** The session holding a host's record, "" when there is none. */
+    private static String sessionOf(ConsulCluster cluster, String id) {
+        try {
+            JsonNode entries = JSON.readTree(cluster.server(1).get("/v1/kv/manifest/hosts/" + id).orElse("[]"));
+            return entries.isEmpty() ? "" : entries.get(0).path("Session").asText("");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

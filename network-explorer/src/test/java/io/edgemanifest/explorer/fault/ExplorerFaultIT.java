@@ -132,7 +132,11 @@ class ExplorerFaultIT {
         Store store = null;
         long devicesAtKill = 0;
         // The kill must land while batches are being written; on a fast machine the first try may
-        // come too late (everything committed), so the scenario is repeated with more devices.
+        // come too late (everything committed), so the scenario is repeated with more devices. On
+        // H2 it may also come too early for the file: a commit the API already showed was not in
+        // the file after the kill (0 devices, clean-clone run of 2026-11-26, #15) — the reason the
+        // OFFLINE step below asserts "what the API showed survives" on PostgreSQL only; the
+        // restart re-derives those devices from the replica. That try is repeated too.
         for (int attempt = 0; attempt < 3; attempt++) {
             if (attempt > 0) {
                 n *= 2;
@@ -144,7 +148,7 @@ class ExplorerFaultIT {
             ExplorerProcesses.Explorer first = explorers.start("explorer-kill-" + kind, store.url(), store.user(), store.password());
             killOnceStarted(first, () -> first.count("online"));
             devicesAtKill = store.count("SELECT COUNT(*) FROM devices");
-            if (devicesAtKill < n) {
+            if (devicesAtKill > 0 && devicesAtKill < n) {
                 break;
             }
         }

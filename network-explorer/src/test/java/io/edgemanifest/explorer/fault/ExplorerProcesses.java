@@ -190,10 +190,14 @@ final class ExplorerProcesses implements AutoCloseable {
             return s == null ? -1 : s.path(field).asLong(-1);
         }
 
-        /** Devices with this status (the list's total), -1 while the API does not answer. */
+        /**
+         * Devices with this status, -1 while the API does not answer. From {@code /api/nodes/counts},
+         * which counts exactly: the list's {@code total} stops at 10,000 since #15, and these
+         * scenarios grow past that when they repeat with more devices.
+         */
         long count(String status) {
-            JsonNode s = api("/api/nodes?limit=1&status=" + status);
-            return s == null ? -1 : s.path("total").asLong(-1);
+            JsonNode s = api("/api/nodes/counts");
+            return s == null ? -1 : s.path(status).asLong(-1);
         }
 
         String logText() {

